@@ -1,0 +1,1 @@
+//! Name resolution and value validation: syntax tree to [`Model`](super::Model).

@@ -1,0 +1,1 @@
+//! Validation of literal values: ports, ranges, addresses, durations, dates.

@@ -1,0 +1,26 @@
+//! The ward policy language: text to syntax tree, with diagnostics.
+//!
+//! `lang` knows syntax, not GDPR: it turns the text of policy files into an [`ast::Policy`] and
+//! reports what is wrong with the text. Name resolution, jurisdictions and compliance rules live
+//! in the `ward-compiler` crate. No file I/O happens here.
+
+pub mod ast;
+pub mod diag;
+pub mod source;
+pub mod span;
+
+mod lower;
+mod parser;
+
+pub use diag::{Code, Diagnostic, Label, Severity};
+pub use source::Sources;
+pub use span::{FileId, Span};
+
+/// Parses every file of `sources` into one policy.
+///
+/// Each file is parsed on its own, so a syntax error in one file does not hide errors in
+/// another; the items of all files that parsed are returned together, in file order. An empty
+/// policy (no declarations at all) is reported as [`diag::codes::EMPTY_POLICY`].
+pub fn parse(sources: &Sources) -> (ast::Policy, Vec<Diagnostic>) {
+    parser::parse_all(sources)
+}

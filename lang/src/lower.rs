@@ -1,0 +1,1 @@
+//! pest pairs to syntax tree.

@@ -1,0 +1,108 @@
+//! The set of policy files of one run: paths, texts and line indexes.
+//!
+//! `lang` does no file I/O: the caller reads the bytes and hands them to [`Sources::add`], which
+//! checks they are UTF-8. Line/column conversion lives here so every renderer agrees on it.
+
+use crate::diag::{Diagnostic, Label, codes};
+use crate::span::{FileId, Span};
+
+/// Largest policy file accepted, so that spans fit in `u32` with room to spare.
+pub const MAX_FILE_BYTES: usize = 512 * 1024 * 1024;
+
+/// One policy file.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as shown to the user (relative to the directory checked, `/`-separated).
+    pub path: String,
+    pub text: String,
+    /// Byte offset of the start of each line.
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    fn new(path: String, text: String) -> SourceFile {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)))
+            .collect();
+        SourceFile { path, text, line_starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        let line = self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1);
+        let line_start = self.line_starts.get(line).copied().unwrap_or(0) as usize;
+        let end = (offset as usize).min(self.text.len());
+        let column = self.text.get(line_start..end).map_or(0, |s| s.chars().count());
+        (line + 1, column + 1)
+    }
+}
+
+/// All files of one policy, indexed by [`FileId`].
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub fn new() -> Sources {
+        Sources::default()
+    }
+
+    /// Adds a file from its raw bytes. Bytes that are not UTF-8 are replaced for display and
+    /// reported as a diagnostic pointing at the first invalid byte; the file is then not parsed.
+    pub fn add(&mut self, path: impl Into<String>, bytes: Vec<u8>) -> (FileId, Option<Diagnostic>) {
+        let path = path.into();
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        if bytes.len() > MAX_FILE_BYTES {
+            self.files.push(SourceFile::new(path, String::new()));
+            let diag = Diagnostic::new(
+                &codes::FILE_TOO_LARGE,
+                format!("policy file is {} bytes, more than the limit of {MAX_FILE_BYTES}", bytes.len()),
+            )
+            .with_primary(Label::new(Span::new(id, 0, 0), "this file"))
+            .with_help("split the policy into several files in one directory");
+            return (id, Some(diag));
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                self.files.push(SourceFile::new(path, text));
+                (id, None)
+            }
+            Err(err) => {
+                let at = err.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+                // The lossy text keeps every valid byte before `at` unchanged, so `at` is a
+                // character boundary in it and the replacement character starts there.
+                let width = text.get(at..).and_then(|s| s.chars().next()).map_or(0, char::len_utf8);
+                self.files.push(SourceFile::new(path, text));
+                let diag = Diagnostic::new(&codes::NOT_UTF8, "policy file is not valid UTF-8")
+                    .with_primary(Label::new(Span::new(id, at, at + width), "invalid byte sequence here"))
+                    .with_help("save the file as UTF-8; ward policies are UTF-8 text");
+                (id, Some(diag))
+            }
+        }
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files.iter().enumerate().map(|(i, f)| (FileId(u32::try_from(i).unwrap_or(u32::MAX)), f))
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The text a span covers ("" when the span is out of range).
+    pub fn snippet(&self, span: Span) -> &str {
+        self.get(span.file)
+            .and_then(|f| f.text.get(span.start as usize..span.end as usize))
+            .unwrap_or("")
+    }
+}
