@@ -3,6 +3,13 @@
 //! Needs root and `nft`; without them the tests FAIL, unless `WARD_SKIP_NETNS=1` is set (then
 //! they print a skip line and pass).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::print_stdout,
+    reason = "test helpers outside #[test] functions fail the test by panicking and report timings"
+)]
+
 use std::io::Write as _;
 use std::net::IpAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -389,6 +396,29 @@ fn lab_tiny_networks_and_routing() {
         .flat_map(|p| [(Probe::udp(d4, p), Refused), (Probe::udp(d6, p), Refused)])
         .collect();
     ok("many closed udp ports", lab.check(c, &closed));
+    // Wildcards: `0.0.0.0` and `::` on the same port (the lab sets bindv6only=1). A wildcard
+    // UDP socket answers from the route's source address, so a probe of the host's second IPv4
+    // address gets its echo from the first one, which the prober's connected socket ignores:
+    // listen on the host's own addresses (`listen_ports`) for UDP.
+    let any4: IpAddr = "0.0.0.0".parse().unwrap();
+    let any6: IpAddr = "::".parse().unwrap();
+    let wild = lab
+        .listen(e, &[(any4, 90), (any6, 90)], &[(any4, 91), (any6, 91)])
+        .unwrap();
+    let e_cases: Vec<_> = lab
+        .host_addrs(e)
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &a)| {
+            let udp = if i == 2 { Timeout } else { Connected };
+            [(Probe::tcp(a, 90), Connected), (Probe::udp(a, 91), udp)]
+        })
+        .collect();
+    ok("wildcard listener", lab.check(c, &e_cases));
+    // A listener that cannot bind fails fast with nettool's message.
+    let err = lab.listen(e, &[(any4, 90)], &[]).unwrap_err().to_string();
+    assert!(err.contains("in use"), "{err}");
+    drop(wild);
     // Interfaces: every host sees the hub on eth0.
     let out = lab
         .exec(c, "ip", &["-o", "link", "show", HOST_IFNAME])
@@ -440,33 +470,32 @@ fn lab_cleanup() {
     );
     drop(listener);
 
-    // Stale namespaces (owner gone) are deleted, those of a live lab are not.
-    let stale = "wselfstale-999999999-1-0-hub";
-    let added = std::process::Command::new("ip")
-        .args(["netns", "add", stale])
-        .status()
-        .unwrap();
-    assert!(added.success());
-    let live = new_lab("selfstale"); // Lab::new already cleans up its tag
+    // Stale namespaces (owner gone) are deleted, those of a live lab are not. The tag is unique
+    // to this process so that concurrent runs of this test do not clean up each other's decoy.
+    let tag = format!("st{}", std::process::id());
+    let stale = format!("w{tag}-999999999-1-0-hub"); // pid 999999999 never exists
+    let add_stale = || {
+        let status = std::process::Command::new("ip")
+            .args(["netns", "add", &stale])
+            .status();
+        assert!(status.unwrap().success(), "cannot create {stale}");
+    };
+    add_stale();
+    let live = new_lab(&tag); // Lab::new cleans up its tag first
     assert_eq!(
-        surviving(stale),
+        surviving(&stale),
         Vec::<String>::new(),
         "Lab::new did not clean up"
     );
-    let added = std::process::Command::new("ip")
-        .args(["netns", "add", stale])
-        .status()
-        .unwrap();
-    assert!(added.success());
-    assert_eq!(
-        Lab::cleanup_stale("selfstale").unwrap(),
-        vec![stale.to_owned()]
-    );
+    add_stale();
+    assert_eq!(Lab::cleanup_stale(&tag).unwrap(), vec![stale.clone()]);
     assert_eq!(
         surviving(live.prefix()).len(),
         1,
         "a live lab's namespace was deleted"
     );
+    drop(live);
+    assert_eq!(surviving(&format!("w{tag}-")), Vec::<String>::new());
     assert!(Lab::new("Bad-Tag").is_err());
     println!("lab_cleanup: {:.2?}", t0.elapsed());
 }

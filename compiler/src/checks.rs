@@ -6,6 +6,7 @@
 
 pub mod registry;
 pub mod rules;
+pub mod transfer_basis;
 mod waivers;
 
 use ward_lang::{Code, Diagnostic, Severity};

@@ -3,9 +3,11 @@
 //! `run` takes the arguments and two writers so tests can drive the CLI in-process; `main.rs`
 //! only maps its result to the process exit code.
 
+mod build;
 mod check;
 mod explain;
 pub mod load;
+pub mod write;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -34,6 +36,7 @@ EXAMPLES:
     ward check examples/shop                 check a policy directory
     ward check policy/ --format sarif > ward.sarif
     ward check policy/ --format github       annotations for GitHub Actions
+    ward build examples/shop --out out/shop  generate firewall rulesets
     ward explain C301                        what a code means and how to fix it
     ward explain --list                      every code";
 
@@ -59,6 +62,13 @@ pub enum Command {
     /// findings are listed as waived, with their reason, owner and expiry. Exits 1 if any
     /// error (or, with --deny-warnings, any warning) remains.
     Check(CheckArgs),
+    /// Check a policy and, if it has no unwaived error, generate everything that enforces it.
+    ///
+    /// Writes nftables rulesets (text and JSON, per host and for a gateway) under OUT. Files
+    /// are replaced atomically; nothing is written when the policy has errors, so the last
+    /// good outputs stay in place. Files a previous build wrote and this one no longer
+    /// produces are removed; other files in OUT are never touched.
+    Build(BuildArgs),
     /// Explain a diagnostic code: what it checks, why (with the GDPR article), how to fix it.
     Explain(ExplainArgs),
 }
@@ -84,6 +94,22 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Output directory (created if missing).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Name of the policy in generated files (log prefixes, headers). Default: the policy's
+    /// directory or file name.
+    #[arg(long)]
+    pub name: Option<String>,
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -132,6 +158,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, out: &mut dyn Write, err: &
     };
     match cli.command {
         Command::Check(args) => check::run(&args, out, err),
+        Command::Build(args) => build::run(&args, out, err),
         Command::Explain(args) => explain::run(&args, out, err),
     }
 }

@@ -8,6 +8,7 @@
 pub mod checks;
 pub mod cli;
 pub mod date;
+pub mod emit;
 pub mod graph;
 pub mod model;
 pub mod pipeline;

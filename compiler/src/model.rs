@@ -5,6 +5,7 @@
 //! source, target and port) before ids are assigned, so ids, and everything emitted from them,
 //! do not depend on declaration order or file order.
 
+pub mod codes;
 pub mod resolve;
 pub mod values;
 

@@ -17,6 +17,8 @@ pub struct SourceFile {
     pub text: String,
     /// Byte offset of the start of each line.
     line_starts: Vec<u32>,
+    /// `false` when [`Sources::add`] reported the file (not UTF-8, too large): it is not parsed.
+    pub(crate) valid: bool,
 }
 
 impl SourceFile {
@@ -24,7 +26,7 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)))
             .collect();
-        SourceFile { path, text, line_starts }
+        SourceFile { path, text, line_starts, valid: true }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -54,7 +56,7 @@ impl Sources {
         let path = path.into();
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         if bytes.len() > MAX_FILE_BYTES {
-            self.files.push(SourceFile::new(path, String::new()));
+            self.files.push(SourceFile { valid: false, ..SourceFile::new(path, String::new()) });
             let diag = Diagnostic::new(
                 &codes::FILE_TOO_LARGE,
                 format!("policy file is {} bytes, more than the limit of {MAX_FILE_BYTES}", bytes.len()),
@@ -74,7 +76,7 @@ impl Sources {
                 // The lossy text keeps every valid byte before `at` unchanged, so `at` is a
                 // character boundary in it and the replacement character starts there.
                 let width = text.get(at..).and_then(|s| s.chars().next()).map_or(0, char::len_utf8);
-                self.files.push(SourceFile::new(path, text));
+                self.files.push(SourceFile { valid: false, ..SourceFile::new(path, text) });
                 let diag = Diagnostic::new(&codes::NOT_UTF8, "policy file is not valid UTF-8")
                     .with_primary(Label::new(Span::new(id, at, at + width), "invalid byte sequence here"))
                     .with_help("save the file as UTF-8; ward policies are UTF-8 text");

@@ -12,7 +12,7 @@
 //! `[::1]:80`. A wildcard `[::]` socket is dual-stack unless `net.ipv6.bindv6only=1` (the harness
 //! sets it in every namespace, so `0.0.0.0:P` and `[::]:P` can both be bound).
 //!
-//! `probe` tries every target in parallel (at most [`MAX_PARALLEL`] threads at a time) and prints
+//! `probe` tries every target in parallel (a pool of at most [`MAX_PARALLEL`] threads) and prints
 //! one JSON line per target, in the order given:
 //! `{"proto":"tcp","addr":"198.18.2.10","port":8080,"result":"connected"}` where `result` is
 //! `connected` (TCP: handshake done and the listener's byte received; UDP: datagram echoed),
@@ -22,6 +22,7 @@
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -178,23 +179,36 @@ fn probe(args: &[String]) -> Result<(), String> {
             other => return Err(format!("unknown probe argument {other}")),
         }
     }
-    let mut results: Vec<String> = Vec::with_capacity(targets.len());
-    for chunk in targets.chunks(MAX_PARALLEL) {
-        let handles: Vec<_> = chunk
-            .iter()
-            .map(|&(proto, addr)| {
-                thread::spawn(move || match proto {
-                    Proto::Tcp => probe_tcp(addr, timeout),
-                    Proto::Udp => probe_udp(addr, timeout),
-                })
-            })
-            .collect();
-        for handle in handles {
-            results.push(
-                handle
-                    .join()
-                    .unwrap_or_else(|_| "error: probe thread panicked".to_owned()),
-            );
+    // A pool of at most MAX_PARALLEL workers, each taking the next target, so one slow (timing
+    // out) target does not hold up others.
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, String)>();
+    thread::scope(|scope| {
+        for _ in 0..MAX_PARALLEL.min(targets.len()) {
+            let tx = tx.clone();
+            let (next, targets) = (&next, &targets);
+            scope.spawn(move || {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(proto, addr)) = targets.get(index) else {
+                        break;
+                    };
+                    let result = match proto {
+                        Proto::Tcp => probe_tcp(addr, timeout),
+                        Proto::Udp => probe_udp(addr, timeout),
+                    };
+                    if tx.send((index, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    drop(tx);
+    let mut results: Vec<Option<String>> = vec![None; targets.len()];
+    for (index, result) in rx {
+        if let Some(slot) = results.get_mut(index) {
+            *slot = Some(result);
         }
     }
     let mut out = io::stdout().lock();
@@ -205,7 +219,7 @@ fn probe(args: &[String]) -> Result<(), String> {
             proto.name(),
             addr.ip(),
             addr.port(),
-            json_escape(result)
+            json_escape(result.as_deref().unwrap_or("error: probe thread panicked"))
         )
         .map_err(|e| format!("stdout: {e}"))?;
     }

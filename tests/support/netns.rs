@@ -67,7 +67,7 @@ pub const DEFAULT_PROBE_TIMEOUT: Duration = Duration::from_millis(1000);
 const IP_DEADLINE: Duration = Duration::from_secs(30);
 /// Deadline for `nft` (100k set elements load in about 2 s; a chain-per-flow form much slower).
 const NFT_DEADLINE: Duration = Duration::from_secs(300);
-/// Probe threads per `nettool probe` batch (must match `MAX_PARALLEL` in `bin/nettool.rs`).
+/// Worker threads of one `nettool probe` (must match `MAX_PARALLEL` in `bin/nettool.rs`).
 const PROBE_PARALLEL: usize = 64;
 /// Link-local gateway on every hub veth, for hosts on tiny IPv6 networks.
 const LINK_LOCAL_GATEWAY: &str = "fe80::1";
@@ -243,8 +243,13 @@ impl Lab {
         if nets.is_empty() {
             return Err(invalid(format!("host {name:?} needs at least one network")));
         }
-        let mut nets: Vec<IpNet> = nets.iter().map(IpNet::trunc).collect();
-        nets.dedup();
+        let mut unique: Vec<IpNet> = Vec::with_capacity(nets.len());
+        for net in nets.iter().map(IpNet::trunc) {
+            if !unique.contains(&net) {
+                unique.push(net);
+            }
+        }
+        let nets = unique;
         for (i, net) in nets.iter().enumerate() {
             let clash = nets[..i]
                 .iter()
@@ -258,131 +263,82 @@ impl Lab {
         }
         let index = self.hosts.len();
         let ns = self.add_namespace(&format!("h{index}"))?;
-        let hub_if = format!("v{index}");
         let hub = self.hub.clone();
-        ip(&[
-            "-n",
-            &hub,
-            "link",
-            "add",
-            &hub_if,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            HOST_IFNAME,
-            "netns",
-            &ns,
-        ])?;
-        let neigh = format!("net/ipv4/neigh/{hub_if}");
+        let hub_if = format!("v{index}");
+        let eth = HOST_IFNAME;
+        // Created inside the hub with its peer directly in the host: nothing in the root
+        // namespace, and deleting either namespace deletes the pair.
+        ip(&format!(
+            "-n {hub} link add {hub_if} type veth peer name {eth} netns {ns}"
+        ))?;
         sysctl(
             &hub,
             &[
                 (&format!("net/ipv4/conf/{hub_if}/proxy_arp"), "1"),
-                (&format!("{neigh}/proxy_delay"), "0"),
+                (&format!("net/ipv4/neigh/{hub_if}/proxy_delay"), "0"),
                 (&format!("net/ipv6/conf/{hub_if}/accept_dad"), "0"),
             ],
             &[],
         )?;
-        ip(&["-n", &hub, "link", "set", &hub_if, "up"])?;
-        ip(&["-n", &ns, "link", "set", HOST_IFNAME, "up"])?;
+        ip(&format!("-n {hub} link set {hub_if} up"))?;
+        ip(&format!("-n {ns} link set {eth} up"))?;
 
         let mut addrs = Vec::with_capacity(nets.len());
-        let mut default_v4 = false;
-        let mut default_v6 = false;
-        let mut link_local_gateway = false;
+        let (mut has_default_v4, mut has_default_v6) = (false, false);
+        let mut has_link_local_gateway = false;
         for net in &nets {
             let addr = host_address(net);
             addrs.push(addr);
-            let gateway = gateway_address(net);
-            let (family, host_len, nodad): (&str, u8, &[&str]) = match net {
-                IpNet::V4(_) => ("-4", 32, &[]),
-                IpNet::V6(_) => ("-6", 128, &["nodad"]),
+            let (family, host_len, nodad) = match net {
+                IpNet::V4(_) => ("-4", 32, ""),
+                IpNet::V6(_) => ("-6", 128, "nodad"),
             };
-            let addr_len = if gateway.is_some() {
-                net.prefix_len()
-            } else {
-                host_len
+            let first_of_family = match net {
+                IpNet::V4(_) => !std::mem::replace(&mut has_default_v4, true),
+                IpNet::V6(_) => !std::mem::replace(&mut has_default_v6, true),
             };
-            let cidr = format!("{addr}/{addr_len}");
-            let mut add = vec!["-n", &ns, family, "addr", "add", &cidr, "dev", HOST_IFNAME];
-            add.extend_from_slice(nodad);
-            ip(&add)?;
-            let addr_text = addr.to_string();
-            match gateway {
+            match gateway_address(net) {
                 Some(gw) => {
-                    let gw_cidr = format!("{gw}/{}", net.prefix_len());
-                    let mut add = vec!["-n", &hub, family, "addr", "add", &gw_cidr, "dev", &hub_if];
-                    add.extend_from_slice(nodad);
-                    ip(&add)?;
+                    let len = net.prefix_len();
+                    ip(&format!(
+                        "-n {ns} {family} addr add {addr}/{len} dev {eth} {nodad}"
+                    ))?;
+                    ip(&format!(
+                        "-n {hub} {family} addr add {gw}/{len} dev {hub_if} {nodad}"
+                    ))?;
+                    if first_of_family {
+                        ip(&format!(
+                            "-n {ns} {family} route add default via {gw} dev {eth} src {addr}"
+                        ))?;
+                    }
                 }
                 None => {
-                    let route = format!("{addr}/{host_len}");
-                    ip(&["-n", &hub, family, "route", "add", &route, "dev", &hub_if])?;
-                }
-            }
-            let is_first = match net {
-                IpNet::V4(_) => !std::mem::replace(&mut default_v4, true),
-                IpNet::V6(_) => !std::mem::replace(&mut default_v6, true),
-            };
-            if !is_first {
-                continue;
-            }
-            match (net, gateway) {
-                (_, Some(gw)) => {
-                    let gw = gw.to_string();
-                    ip(&[
-                        "-n",
-                        &ns,
-                        family,
-                        "route",
-                        "add",
-                        "default",
-                        "via",
-                        &gw,
-                        "dev",
-                        HOST_IFNAME,
-                        "src",
-                        &addr_text,
-                    ])?;
-                }
-                (IpNet::V4(_), None) => {
-                    // On-link default route; the hub answers ARP for everything else (proxy_arp).
-                    ip(&[
-                        "-n",
-                        &ns,
-                        "-4",
-                        "route",
-                        "add",
-                        "default",
-                        "dev",
-                        HOST_IFNAME,
-                        "src",
-                        &addr_text,
-                    ])?;
-                }
-                (IpNet::V6(_), None) => {
-                    if !link_local_gateway {
-                        let ll = format!("{LINK_LOCAL_GATEWAY}/64");
-                        ip(&[
-                            "-n", &hub, "-6", "addr", "add", &ll, "dev", &hub_if, "nodad",
-                        ])?;
-                        link_local_gateway = true;
+                    ip(&format!(
+                        "-n {ns} {family} addr add {addr}/{host_len} dev {eth} {nodad}"
+                    ))?;
+                    ip(&format!(
+                        "-n {hub} {family} route add {addr}/{host_len} dev {hub_if}"
+                    ))?;
+                    if !first_of_family {
+                        continue;
                     }
-                    ip(&[
-                        "-n",
-                        &ns,
-                        "-6",
-                        "route",
-                        "add",
-                        "default",
-                        "via",
-                        LINK_LOCAL_GATEWAY,
-                        "dev",
-                        HOST_IFNAME,
-                        "src",
-                        &addr_text,
-                    ])?;
+                    if net.addr().is_ipv4() {
+                        // On-link default route: the hub answers ARP for everything (proxy_arp).
+                        ip(&format!(
+                            "-n {ns} -4 route add default dev {eth} src {addr}"
+                        ))?;
+                    } else {
+                        if !has_link_local_gateway {
+                            ip(&format!(
+                                "-n {hub} -6 addr add {LINK_LOCAL_GATEWAY}/64 dev {hub_if} nodad"
+                            ))?;
+                            has_link_local_gateway = true;
+                        }
+                        ip(&format!(
+                            "-n {ns} -6 route add default via {LINK_LOCAL_GATEWAY} dev {eth} \
+                             src {addr}"
+                        ))?;
+                    }
                 }
             }
         }
@@ -760,7 +716,7 @@ impl Lab {
     /// settings every namespace gets.
     fn add_namespace(&mut self, role: &str) -> io::Result<String> {
         let name = format!("{}-{role}", self.prefix);
-        ip(&["netns", "add", &name])?;
+        ip(&format!("netns add {name}"))?;
         self.namespaces.push(name.clone());
         sysctl(
             &name,
@@ -779,7 +735,7 @@ impl Lab {
                 ("net/ipv4/icmp_msgs_burst", "1000000"),
             ],
         )?;
-        ip(&["-n", &name, "link", "set", "lo", "up"])?;
+        ip(&format!("-n {name} link set lo up"))?;
         Ok(name)
     }
 }
@@ -931,12 +887,13 @@ impl fmt::Display for Probe {
 pub enum Outcome {
     /// TCP: handshake done and the listener's byte received. UDP: the datagram came back.
     Connected,
-    /// TCP RST, or ICMP port unreachable for UDP: the packet reached a host with nothing
-    /// listening (or an nft `reject with tcp reset` / `icmpx type port-unreachable`).
+    /// TCP RST or ICMP port unreachable: the packet reached a host with nothing listening, or
+    /// an nft plain `reject` (port unreachable, for TCP too) or `reject with tcp reset`.
     Refused,
     /// No answer within the timeout: dropped on the way (or by the target's firewall).
     Timeout,
-    /// Anything else, e.g. `host unreachable` from an nft `reject` with an ICMP admin code.
+    /// Anything else, e.g. `No route to host (os error 113)` from an nft
+    /// `reject with icmpx admin-prohibited` or `host-unreachable` (message without `error: `).
     Error(String),
 }
 
@@ -1055,9 +1012,13 @@ fn sysctl(ns: &str, required: &[(&str, &str)], optional: &[(&str, &str)]) -> io:
     .map(drop)
 }
 
-fn ip(args: &[&str]) -> io::Result<()> {
-    let mut cmd = argv(&["ip"]);
-    cmd.extend(args.iter().map(OsString::from));
+/// Runs `ip ARGS`, `args` split on whitespace (namespace and interface names, addresses and
+/// networks never contain any).
+fn ip(args: &str) -> io::Result<()> {
+    let cmd: Vec<OsString> = std::iter::once("ip")
+        .chain(args.split_whitespace())
+        .map(OsString::from)
+        .collect();
     run_ok(&cmd, IP_DEADLINE).map(drop)
 }
 

@@ -13,6 +13,15 @@ use crate::model::{Model, SeverityLevel};
 /// Every rule that inspects the policy, in code order.
 pub static RULES: &[&dyn Rule] = &[
     &rules::unencrypted_personal_data::UnencryptedPersonalData,
+    &rules::sensitive_data_without_mtls::SensitiveDataWithoutMtls,
+    &rules::sensitive_data_without_purpose::SensitiveDataWithoutPurpose,
+    &rules::transfer_without_basis::TransferWithoutBasis,
+    &rules::onward_transfer_without_basis::OnwardTransferWithoutBasis,
+    &rules::unused_port::UnusedPort,
+    &rules::store_without_retention::StoreWithoutRetention,
+    &rules::store_without_purpose::StoreWithoutPurpose,
+    &rules::external_flow_without_purpose::ExternalFlowWithoutPurpose,
+    &rules::whole_host_without_management::WholeHostWithoutManagement,
 ];
 
 /// Codes reported by the checks stage about its own configuration (waivers, severities).

@@ -55,7 +55,7 @@ pub fn exit_status(compilation: &Compilation, deny_warnings: bool) -> Exit {
     }
 }
 
-fn write_human(out: &mut dyn Write, entries: &[Entry<'_>], sources: &Sources, color: Color, files: usize) -> std::io::Result<()> {
+pub(crate) fn write_human(out: &mut dyn Write, entries: &[Entry<'_>], sources: &Sources, color: Color, files: usize) -> std::io::Result<()> {
     let color = match color {
         Color::Always => true,
         Color::Never => false,
@@ -114,7 +114,7 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn usage(err: &mut dyn Write, message: &str) -> Exit {
+pub(crate) fn usage(err: &mut dyn Write, message: &str) -> Exit {
     let _ = writeln!(err, "error: {message}");
     Exit::Usage
 }

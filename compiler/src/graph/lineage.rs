@@ -95,8 +95,19 @@ pub struct Lineage {
     countries: Countries,
     /// The interned EU/EEA countries.
     eea: CountrySet,
-    /// Per class: (service, origins), sorted by service. Empty for non-personal classes.
-    origins: Vec<Vec<(ServiceId, CountrySet)>>,
+    /// Per class: the services it reaches or is collected at, sorted by service. Empty for
+    /// non-personal classes.
+    origins: Vec<Vec<Origin>>,
+}
+
+/// The origins of one class at one service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Origin {
+    service: ServiceId,
+    countries: CountrySet,
+    /// Whether the service collects the class itself (see the module documentation), as
+    /// opposed to only receiving it.
+    collected: bool,
 }
 
 impl Lineage {
@@ -126,9 +137,19 @@ impl Lineage {
     /// Where the class reaching (or collected at) `service` originated; `None` if the class
     /// never reaches the service as personal data.
     pub fn origins(&self, class: ClassId, service: ServiceId) -> Option<&CountrySet> {
+        self.entry(class, service).map(|o| &o.countries)
+    }
+
+    /// Whether `service` is where `class` is collected: it handles the class but no flow
+    /// brings it the class as personal data, or it is in a cycle that nothing outside feeds.
+    pub fn collects(&self, class: ClassId, service: ServiceId) -> bool {
+        self.entry(class, service).is_some_and(|o| o.collected)
+    }
+
+    fn entry(&self, class: ClassId, service: ServiceId) -> Option<&Origin> {
         let list = self.origins.get(class.index())?;
-        let i = list.binary_search_by_key(&service, |(s, _)| *s).ok()?;
-        list.get(i).map(|(_, set)| set)
+        let i = list.binary_search_by_key(&service, |o| o.service).ok()?;
+        list.get(i)
     }
 
     /// Whether any of the class's data at `service` was collected in the EU/EEA.
@@ -150,7 +171,7 @@ impl Lineage {
             *slot = true;
         }
         while let Some(current) = queue.pop_front() {
-            if self.collected_in_eea(model, graph, class, current) {
+            if self.collected_in_eea(model, class, current) {
                 return walk_forward(model, &previous, current, service);
             }
             for flow in graph.incoming(current) {
@@ -173,10 +194,14 @@ impl Lineage {
         Vec::new()
     }
 
-    /// Whether `service` originates `class` in an EU/EEA country.
-    fn collected_in_eea(&self, model: &Model, graph: &Graph, class: ClassId, service: ServiceId) -> bool {
-        let receives = graph.incoming(service).any(|flow| carries_personal(model, flow, class));
-        !receives && self.has_eea_origin(class, service)
+    /// Whether `service` collects `class` and is placed in an EU/EEA country. (A member of a
+    /// cycle that nothing feeds collects the class but also receives its neighbours' origins,
+    /// so its own placement decides, not its origin set.)
+    fn collected_in_eea(&self, model: &Model, class: ClassId, service: ServiceId) -> bool {
+        self.collects(class, service)
+            && model.services.get(service.index()).is_some_and(|s| {
+                self.countries.set_of(&s.placement.countries).intersects(&self.eea)
+            })
     }
 }
 
@@ -235,7 +260,7 @@ fn propagate(
     home: &[CountrySet],
     stored: &[Vec<ClassId>],
     scratch: &mut Scratch,
-) -> Vec<(ServiceId, CountrySet)> {
+) -> Vec<Origin> {
     let edges: Vec<FlowId> =
         graph.flows_carrying(class).iter().copied().filter(|f| carries_personal(model, *f, class)).collect();
     let mut sets: Vec<(ServiceId, CountrySet)> = Vec::new();
@@ -276,19 +301,25 @@ fn propagate(
     }
     out.resize(sets.len(), Vec::new());
     // Seed: services that handle the class without receiving it collected it at home.
+    let mut collected: Vec<bool> = receives.iter().map(|r| !r).collect();
     let mut queue: VecDeque<usize> = VecDeque::new();
     for (i, (service, set)) in sets.iter_mut().enumerate() {
-        if !receives.get(i).copied().unwrap_or(true) {
+        if collected.get(i).copied().unwrap_or(false) {
             *set = home.get(service.index()).copied().unwrap_or_default();
             queue.push_back(i);
         }
     }
     run_worklist(&mut sets, &out, &mut queue);
-    // A cycle that nothing feeds (A → B → A) has no service that only sends: its members
-    // collect the data themselves, so they are seeded with their own countries.
-    for (i, (service, set)) in sets.iter_mut().enumerate() {
-        if set.is_empty() {
+    // What is still empty is fed by nothing collected above. Every such service receives the
+    // class, and only from other such services, so their flows contain cycles. The cycles that
+    // nothing feeds (source components: A → B → A) collected the data themselves, so their
+    // members are seeded with their own countries; the services downstream of them (A → C) only
+    // receive it and get their origins by propagation, not their own countries.
+    let unfed: Vec<bool> = sets.iter().map(|(_, set)| set.is_empty()).collect();
+    for i in source_components(&out, &unfed) {
+        if let (Some((service, set)), Some(c)) = (sets.get_mut(i), collected.get_mut(i)) {
             *set = home.get(service.index()).copied().unwrap_or_default();
+            *c = true;
             queue.push_back(i);
         }
     }
@@ -298,8 +329,145 @@ fn propagate(
             *s = u32::MAX;
         }
     }
-    sets.sort_unstable_by_key(|(s, _)| *s);
-    sets
+    let mut origins: Vec<Origin> = sets
+        .into_iter()
+        .zip(collected)
+        .map(|((service, countries), collected)| Origin { service, countries, collected })
+        .collect();
+    origins.sort_unstable_by_key(|o| o.service);
+    origins
+}
+
+/// The members of the source strongly connected components of the subgraph induced by
+/// `member` (components that no edge from another member enters), in increasing order.
+fn source_components(out: &[Vec<usize>], member: &[bool]) -> Vec<usize> {
+    if !member.iter().any(|m| *m) {
+        return Vec::new();
+    }
+    let mut tarjan = Tarjan::new(out, member);
+    for root in 0..member.len() {
+        if tarjan.is_member(root) && tarjan.index.get(root).copied() == Some(UNSEEN) {
+            tarjan.run(root);
+        }
+    }
+    let component = &tarjan.component;
+    let mut entered = vec![false; tarjan.components];
+    for v in (0..member.len()).filter(|&v| tarjan.is_member(v)) {
+        for &w in tarjan.successors(v) {
+            let (cv, cw) = (component.get(v).copied(), component.get(w).copied());
+            if tarjan.is_member(w) && cv != cw {
+                if let Some(e) = cw.and_then(|c| entered.get_mut(c)) {
+                    *e = true;
+                }
+            }
+        }
+    }
+    (0..member.len())
+        .filter(|&v| tarjan.is_member(v))
+        .filter(|&v| component.get(v).is_some_and(|&c| !entered.get(c).copied().unwrap_or(true)))
+        .collect()
+}
+
+const UNSEEN: usize = usize::MAX;
+
+/// Tarjan's strongly connected components, iterative (no recursion depth limit), over the
+/// subgraph of `out` induced by `member`. O(nodes + edges).
+struct Tarjan<'a> {
+    out: &'a [Vec<usize>],
+    member: &'a [bool],
+    index: Vec<usize>,
+    low: Vec<usize>,
+    on_stack: Vec<bool>,
+    /// The component of each member, numbered in completion order.
+    component: Vec<usize>,
+    components: usize,
+    next_index: usize,
+    stack: Vec<usize>,
+    /// The depth-first path: (node, next successor to look at).
+    calls: Vec<(usize, usize)>,
+}
+
+impl<'a> Tarjan<'a> {
+    fn new(out: &'a [Vec<usize>], member: &'a [bool]) -> Tarjan<'a> {
+        let n = member.len();
+        Tarjan {
+            out,
+            member,
+            index: vec![UNSEEN; n],
+            low: vec![UNSEEN; n],
+            on_stack: vec![false; n],
+            component: vec![UNSEEN; n],
+            components: 0,
+            next_index: 0,
+            stack: Vec::new(),
+            calls: Vec::new(),
+        }
+    }
+
+    fn is_member(&self, v: usize) -> bool {
+        self.member.get(v).copied().unwrap_or(false)
+    }
+
+    fn successors(&self, v: usize) -> &'a [usize] {
+        self.out.get(v).map_or(&[][..], Vec::as_slice)
+    }
+
+    fn visit(&mut self, v: usize) {
+        if let (Some(i), Some(l), Some(o)) =
+            (self.index.get_mut(v), self.low.get_mut(v), self.on_stack.get_mut(v))
+        {
+            *i = self.next_index;
+            *l = self.next_index;
+            *o = true;
+        }
+        self.next_index += 1;
+        self.stack.push(v);
+        self.calls.push((v, 0));
+    }
+
+    fn run(&mut self, root: usize) {
+        self.visit(root);
+        while let Some(&(v, edge)) = self.calls.last() {
+            if let Some(&w) = self.successors(v).get(edge) {
+                if let Some(call) = self.calls.last_mut() {
+                    call.1 += 1;
+                }
+                if !self.is_member(w) {
+                    continue;
+                }
+                if self.index.get(w).copied() == Some(UNSEEN) {
+                    self.visit(w);
+                } else if self.on_stack.get(w).copied().unwrap_or(false) {
+                    let w_index = self.index.get(w).copied().unwrap_or(UNSEEN);
+                    if let Some(l) = self.low.get_mut(v) {
+                        *l = (*l).min(w_index);
+                    }
+                }
+                continue;
+            }
+            self.calls.pop();
+            let v_low = self.low.get(v).copied().unwrap_or(UNSEEN);
+            if let Some(&(parent, _)) = self.calls.last() {
+                if let Some(l) = self.low.get_mut(parent) {
+                    *l = (*l).min(v_low);
+                }
+            }
+            if Some(v_low) == self.index.get(v).copied() {
+                while let Some(w) = self.stack.pop() {
+                    if let Some(o) = self.on_stack.get_mut(w) {
+                        *o = false;
+                    }
+                    if let Some(c) = self.component.get_mut(w) {
+                        *c = self.components;
+                    }
+                    if w == v {
+                        break;
+                    }
+                }
+                self.components += 1;
+            }
+        }
+    }
 }
 
 /// Propagates sets along `out` edges until nothing changes.

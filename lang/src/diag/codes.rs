@@ -55,9 +55,12 @@ crate::declare_codes! {
 
     /// ## What it means
     /// A control character (such as a NUL byte, an escape character or a bidirectional-text
-    /// override) appears in the policy outside a comment. Control characters can hide what a
+    /// override) appears in a policy file, comments included. Control characters can hide what a
     /// line really says in review ("Trojan Source", CVE-2021-42574) and have no place in names
-    /// or strings that reach firewall rules and audit documents.
+    /// or strings that reach firewall rules and audit documents. ward rejects the C0 and C1
+    /// control characters and DEL (tab, line feed and carriage return excepted) and the Unicode
+    /// bidirectional embeddings, overrides and isolates (U+202A to U+202E, U+2066 to U+2069).
+    /// A file that contains one is not parsed further.
     ///
     /// ## How to fix
     /// Delete the character. Use `\n` or `\t` inside strings if a line break or tab is meant.
@@ -78,4 +81,13 @@ crate::declare_codes! {
     /// ## How to fix
     /// Keep one of them. The diagnostic points at both.
     REPEATED_ATTRIBUTE = ("P0008", "repeated-attribute", Error, "an attribute is written twice in one declaration");
+
+    /// ## What it means
+    /// ward's parser produced a syntax tree it did not expect while reading the policy. This is a
+    /// bug in ward, not a mistake in the policy; the declaration it points at is left out.
+    ///
+    /// ## How to fix
+    /// Please report it, with the declaration the diagnostic points at. Rewriting that
+    /// declaration differently may work around it until it is fixed.
+    INTERNAL_ERROR = ("P0009", "internal-error", Error, "ward could not read a declaration because of a bug in ward");
 }

@@ -1,0 +1,7 @@
+//! nftables backend.
+
+use crate::emit::{Artifact, EmitContext};
+
+pub fn emit(_cx: &EmitContext<'_>) -> Vec<Artifact> {
+    Vec::new()
+}

@@ -1,0 +1,1 @@
+ward_lang::declare_codes! {}
