@@ -208,14 +208,19 @@ fn end_of_last_token(pair: &Pair<'_, Rule>) -> usize {
 pub(crate) struct Nodes<'i> {
     inner: Peekable<Filter<Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool>>,
     /// The parent, for internal errors.
-    parent: Span,
+    parent: pest::Span<'i>,
     rule: Rule,
 }
 
 impl<'i> Nodes<'i> {
-    fn new(cx: &Cx<'_>, pair: Pair<'i, Rule>) -> Nodes<'i> {
+    fn new(pair: Pair<'i, Rule>) -> Nodes<'i> {
         let keep: fn(&Pair<'i, Rule>) -> bool = |p| !is_token(p.as_rule());
-        Nodes { parent: cx.span(&pair), rule: pair.as_rule(), inner: pair.into_inner().filter(keep).peekable() }
+        Nodes { parent: pair.as_span(), rule: pair.as_rule(), inner: pair.into_inner().filter(keep).peekable() }
+    }
+
+    /// The parent's span (trailing whitespace included: only used for internal errors).
+    fn parent_span(&self, cx: &Cx<'_>) -> Span {
+        Span::new(cx.file, cx.base + self.parent.start(), cx.base + self.parent.end())
     }
 
     /// The next child, which must be a `rule`.
@@ -227,7 +232,8 @@ impl<'i> Nodes<'i> {
                 None
             }
             None => {
-                cx.internal(self.parent, &format!("`{:?}` without `{rule:?}`", self.rule));
+                let span = self.parent_span(cx);
+                cx.internal(span, &format!("`{:?}` without `{rule:?}`", self.rule));
                 None
             }
         }
@@ -316,9 +322,16 @@ impl Seen {
 
 /// Lowers one `item` pair to a declaration; `None` after an internal error.
 pub(crate) fn lower_item(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Item> {
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
+    let declaration = nodes.expect(cx, Rule::declaration)?;
+    lower_declaration(cx, declaration)
+}
+
+/// Lowers one `declaration` pair; `None` after an internal error.
+pub(crate) fn lower_declaration(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Item> {
+    let mut nodes = Nodes::new(pair);
     let Some(decl) = nodes.next() else {
-        cx.internal(nodes.parent, "empty declaration");
+        cx.internal(nodes.parent_span(cx), "empty declaration");
         return None;
     };
     Some(match decl.as_rule() {
@@ -345,7 +358,7 @@ pub(crate) fn lower_item(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Item> 
 /// `analytics.ingest`: the two names and the span of the whole reference.
 fn lower_member_ref(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<(Ident, Ident, Span)> {
     let span = cx.span(&pair);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let service = nodes.ident(cx)?;
     let member = nodes.ident(cx)?;
     Some((service, member, span))

@@ -51,7 +51,16 @@ struct Stage {
 }
 
 /// The pipeline, in order. Later stages go at the end.
-const STAGES: &[Stage] = &[Stage { name: "parse", run: parse }, Stage { name: "resolve", run: resolve }];
+const STAGES: &[Stage] = &[
+    Stage {
+        name: "parse",
+        run: parse,
+    },
+    Stage {
+        name: "resolve",
+        run: resolve,
+    },
+];
 
 /// `Sources::add` (UTF-8 check, line index) for every file, then `ward_lang::parse`.
 fn parse(run: &mut Run<'_>) {
@@ -106,7 +115,11 @@ impl Stats {
     fn of(mut samples: Vec<u128>) -> Stats {
         samples.sort_unstable();
         let at = |i: usize| samples.get(i).copied().unwrap_or(0);
-        Stats { min: at(0), median: at(samples.len() / 2), max: at(samples.len().saturating_sub(1)) }
+        Stats {
+            min: at(0),
+            median: at(samples.len() / 2),
+            max: at(samples.len().saturating_sub(1)),
+        }
     }
 }
 
@@ -129,8 +142,17 @@ struct Measured {
     peak_reset: bool,
 }
 
-fn measure(services: usize, flows: usize, runs: usize, report_errors: bool) -> Result<Measured, String> {
-    let spec = SynthSpec { classes: CLASSES, seed: SEED, ..SynthSpec::new(services, flows) };
+fn measure(
+    services: usize,
+    flows: usize,
+    runs: usize,
+    report_errors: bool,
+) -> Result<Measured, String> {
+    let spec = SynthSpec {
+        classes: CLASSES,
+        seed: SEED,
+        ..SynthSpec::new(services, flows)
+    };
     let started = Instant::now();
     let synth = synth::synthesize(spec);
     let generate_ms = started.elapsed().as_millis();
@@ -142,7 +164,11 @@ fn measure(services: usize, flows: usize, runs: usize, report_errors: bool) -> R
     let mut errors = 0;
     let mut warnings = 0;
     for i in 0..runs.max(1) {
-        let input = synth.files.iter().map(|(name, text)| (name.clone(), text.clone().into_bytes())).collect();
+        let input = synth
+            .files
+            .iter()
+            .map(|(name, text)| (name.clone(), text.clone().into_bytes()))
+            .collect();
         let mut run = Run {
             reference,
             input,
@@ -191,7 +217,10 @@ fn report_first_errors(run: &Run<'_>) {
             let file = run.sources.get(label.span.file);
             let path = file.map_or("?", |f| f.path.as_str());
             let (line, column) = file.map_or((0, 0), |f| f.line_col(label.span.start));
-            format!("{path}:{line}:{column}: `{}`: ", run.sources.snippet(label.span))
+            format!(
+                "{path}:{line}:{column}: `{}`: ",
+                run.sources.snippet(label.span)
+            )
         });
         let _ = writeln!(stderr, "  error {}: {place}{}", diag.code.id, diag.message);
     }
@@ -199,10 +228,19 @@ fn report_first_errors(run: &Run<'_>) {
 
 /// A `kB` line of /proc/self/status, e.g. `VmHWM`.
 fn proc_status_kib(key: &str) -> Result<u64, String> {
-    let status = std::fs::read_to_string("/proc/self/status").map_err(|e| format!("/proc/self/status: {e}"))?;
+    let status = std::fs::read_to_string("/proc/self/status")
+        .map_err(|e| format!("/proc/self/status: {e}"))?;
     status
         .lines()
-        .find_map(|line| line.strip_prefix(key)?.strip_prefix(':')?.trim().strip_suffix("kB")?.trim().parse().ok())
+        .find_map(|line| {
+            line.strip_prefix(key)?
+                .strip_prefix(':')?
+                .trim()
+                .strip_suffix("kB")?
+                .trim()
+                .parse()
+                .ok()
+        })
         .ok_or_else(|| format!("no `{key}` in /proc/self/status"))
 }
 
@@ -226,21 +264,38 @@ fn child(args: &[String]) -> Result<(), String> {
         u8::from(measured.peak_reset),
     );
     for (stage, stats) in STAGES.iter().zip(&measured.stages) {
-        line.push_str(&format!(" {}={},{},{}", stage.name, stats.min, stats.median, stats.max));
+        line.push_str(&format!(
+            " {}={},{},{}",
+            stage.name, stats.min, stats.median, stats.max
+        ));
     }
-    line.push_str(&format!(" total={},{},{}", measured.total.min, measured.total.median, measured.total.max));
+    line.push_str(&format!(
+        " total={},{},{}",
+        measured.total.min, measured.total.median, measured.total.max
+    ));
     writeln!(io::stdout(), "{line}").map_err(|e| format!("stdout: {e}"))
 }
 
 /// Reads a `RESULT` line back.
 fn parse_result(line: &str) -> Result<Measured, String> {
-    let fields = line.strip_prefix("RESULT ").ok_or_else(|| format!("not a result: {line}"))?;
-    let mut m = Measured { stages: vec![Stats::default(); STAGES.len()], ..Measured::default() };
+    let fields = line
+        .strip_prefix("RESULT ")
+        .ok_or_else(|| format!("not a result: {line}"))?;
+    let mut m = Measured {
+        stages: vec![Stats::default(); STAGES.len()],
+        ..Measured::default()
+    };
     for field in fields.split_whitespace() {
-        let (key, value) = field.split_once('=').ok_or_else(|| format!("bad field `{field}`"))?;
+        let (key, value) = field
+            .split_once('=')
+            .ok_or_else(|| format!("bad field `{field}`"))?;
         let int = || value.parse::<u128>().map_err(|e| format!("`{field}`: {e}"));
         let stats = || -> Result<Stats, String> {
-            let parts: Vec<u128> = value.split(',').map(str::parse).collect::<Result<_, _>>().map_err(|e| format!("`{field}`: {e}"))?;
+            let parts: Vec<u128> = value
+                .split(',')
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("`{field}`: {e}"))?;
             match parts[..] {
                 [min, median, max] => Ok(Stats { min, median, max }),
                 _ => Err(format!("bad stats `{field}`")),
@@ -277,17 +332,25 @@ fn parent(args: &[String]) -> Result<(), String> {
     while let Some(arg) = iter.next() {
         if arg == "--runs" {
             let value = iter.next().ok_or("`--runs` needs a number")?;
-            runs = value.parse().map_err(|e| format!("`--runs {value}`: {e}"))?;
+            runs = value
+                .parse()
+                .map_err(|e| format!("`--runs {value}`: {e}"))?;
         } else if let Ok(n) = arg.replace('_', "").parse::<usize>() {
             filters.push(n);
         }
         // Anything else (`--bench`, libtest flags) is ignored.
     }
-    let sizes: Vec<(usize, usize)> =
-        SIZES.iter().copied().filter(|(s, _)| filters.is_empty() || filters.contains(s)).collect();
+    let sizes: Vec<(usize, usize)> = SIZES
+        .iter()
+        .copied()
+        .filter(|(s, _)| filters.is_empty() || filters.contains(s))
+        .collect();
     if sizes.is_empty() {
         let known: Vec<String> = SIZES.iter().map(|(s, _)| s.to_string()).collect();
-        return Err(format!("no size has {filters:?} services; the sizes are {}", known.join(", ")));
+        return Err(format!(
+            "no size has {filters:?} services; the sizes are {}",
+            known.join(", ")
+        ));
     }
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
     let mut out = io::stdout().lock();
@@ -296,16 +359,31 @@ fn parent(args: &[String]) -> Result<(), String> {
     let mut failed = false;
     for (services, flows) in sizes {
         let child = Command::new(&exe)
-            .args(["--child", &services.to_string(), &flows.to_string(), &runs.to_string()])
+            .args([
+                "--child",
+                &services.to_string(),
+                &flows.to_string(),
+                &runs.to_string(),
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-        let output = child.wait_with_output().map_err(|e| format!("child for {services} services: {e}"))?;
+        let output = child
+            .wait_with_output()
+            .map_err(|e| format!("child for {services} services: {e}"))?;
         let stdout = String::from_utf8_lossy(&output.stdout);
-        let result = BufReader::new(stdout.as_bytes()).lines().map_while(Result::ok).find(|l| l.starts_with("RESULT "));
+        let result = BufReader::new(stdout.as_bytes())
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| l.starts_with("RESULT "));
         let Some(line) = result.filter(|_| output.status.success()) else {
-            writeln!(out, "{services:>9} {flows:>10}  failed: child exited with {}", output.status).map_err(|e| e.to_string())?;
+            writeln!(
+                out,
+                "{services:>9} {flows:>10}  failed: child exited with {}",
+                output.status
+            )
+            .map_err(|e| e.to_string())?;
             failed = true;
             continue;
         };
@@ -324,35 +402,96 @@ fn parent(args: &[String]) -> Result<(), String> {
 fn write_header(out: &mut impl Write, runs: usize) -> io::Result<()> {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find_map(|l| Some(l.strip_prefix("model name")?.split_once(':')?.1.trim().to_string())))
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                Some(
+                    l.strip_prefix("model name")?
+                        .split_once(':')?
+                        .1
+                        .trim()
+                        .to_string(),
+                )
+            })
+        })
         .unwrap_or_else(|| "unknown CPU".to_string());
     let threads = std::thread::available_parallelism().map_or(0, |n| n.get());
     let stages: Vec<&str> = STAGES.iter().map(|s| s.name).collect();
-    writeln!(out, "ward pipeline benchmark: {} on synthetic policies ({cpu}, {threads} threads)", stages.join(" + "))?;
+    writeln!(
+        out,
+        "ward pipeline benchmark: {} on synthetic policies ({cpu}, {threads} threads)",
+        stages.join(" + ")
+    )?;
     writeln!(out)?;
     writeln!(out, "How to read:")?;
-    writeln!(out, "  * Policies come from tests/support/synth.rs: 10 flows per service, {CLASSES} data classes, seed {SEED},")?;
-    writeln!(out, "    one file per 1,000 services. Each size runs in its own process; generating the policy is")?;
-    writeln!(out, "    not timed. Every stage then runs {runs} times: times are `median [min-max]` in ms.")?;
-    writeln!(out, "  * parse = Sources::add (UTF-8 check, line index) + ward_lang::parse; resolve =")?;
-    writeln!(out, "    model::resolve::resolve (Reference::builtin() is built once, outside the timings).")?;
-    writeln!(out, "  * total = the stages of one run added up; xprev = total / total of the previous size, whose")?;
-    writeln!(out, "    services and flows are 10x fewer: about 10 means linear growth, more means worse.")?;
-    writeln!(out, "  * ns/flow = median total / flows. peak MB = the process's highest resident memory while")?;
-    writeln!(out, "    the pipeline ran (VmHWM), which includes the policy text itself (text MB).")?;
-    writeln!(out, "  * errors must be 0 (warnings are expected); the first errors are printed above the row.")?;
-    writeln!(out, "  * One size only: cargo bench -p ward-tests --bench pipeline -- 10000 (services).")?;
+    writeln!(
+        out,
+        "  * Policies come from tests/support/synth.rs: 10 flows per service, {CLASSES} data classes, seed {SEED},"
+    )?;
+    writeln!(
+        out,
+        "    one file per 1,000 services. Each size runs in its own process; generating the policy is"
+    )?;
+    writeln!(
+        out,
+        "    not timed. Every stage then runs {runs} times: times are `median [min-max]` in ms."
+    )?;
+    writeln!(
+        out,
+        "  * parse = Sources::add (UTF-8 check, line index) + ward_lang::parse; resolve ="
+    )?;
+    writeln!(
+        out,
+        "    model::resolve::resolve (Reference::builtin() is built once, outside the timings)."
+    )?;
+    writeln!(
+        out,
+        "  * total = the stages of one run added up; xprev = total / total of the previous size, whose"
+    )?;
+    writeln!(
+        out,
+        "    services and flows are 10x fewer: about 10 means linear growth, more means worse."
+    )?;
+    writeln!(
+        out,
+        "  * ns/flow = median total / flows. peak MB = the process's highest resident memory while"
+    )?;
+    writeln!(
+        out,
+        "    the pipeline ran (VmHWM), which includes the policy text itself (text MB)."
+    )?;
+    writeln!(
+        out,
+        "  * errors must be 0 (warnings are expected); the first errors are printed above the row."
+    )?;
+    writeln!(
+        out,
+        "  * One size only: cargo bench -p ward-tests --bench pipeline -- 10000 (services)."
+    )?;
     writeln!(out)?;
-    write!(out, "{:>9} {:>10} {:>5} {:>8}", "services", "flows", "files", "text MB")?;
+    write!(
+        out,
+        "{:>9} {:>10} {:>5} {:>8}",
+        "services", "flows", "files", "text MB"
+    )?;
     for stage in STAGES {
         write!(out, " {:>24}", format!("{} ms", stage.name))?;
     }
-    writeln!(out, " {:>24} {:>6} {:>8} {:>8} {:>6} {:>8}", "total ms", "xprev", "ns/flow", "peak MB", "errors", "warnings")
+    writeln!(
+        out,
+        " {:>24} {:>6} {:>8} {:>8} {:>6} {:>8}",
+        "total ms", "xprev", "ns/flow", "peak MB", "errors", "warnings"
+    )
 }
 
 fn ms(ns: u128) -> String {
     let ms = ns as f64 / 1e6;
-    if ms < 10.0 { format!("{ms:.2}") } else if ms < 1000.0 { format!("{ms:.1}") } else { format!("{ms:.0}") }
+    if ms < 10.0 {
+        format!("{ms:.2}")
+    } else if ms < 1000.0 {
+        format!("{ms:.1}")
+    } else {
+        format!("{ms:.0}")
+    }
 }
 
 fn stats_cell(stats: Stats) -> String {
@@ -361,15 +500,31 @@ fn stats_cell(stats: Stats) -> String {
 
 fn write_row(out: &mut impl Write, m: &Measured, previous: Option<&Measured>) -> io::Result<()> {
     let mb = |bytes: f64| bytes / (1024.0 * 1024.0);
-    write!(out, "{:>9} {:>10} {:>5} {:>8.1}", m.services, m.flows, m.files, mb(m.bytes as f64))?;
+    write!(
+        out,
+        "{:>9} {:>10} {:>5} {:>8.1}",
+        m.services,
+        m.flows,
+        m.files,
+        mb(m.bytes as f64)
+    )?;
     for stats in &m.stages {
         write!(out, " {:>24}", stats_cell(*stats))?;
     }
-    let growth = previous
-        .filter(|p| p.total.median > 0)
-        .map_or_else(|| "-".to_string(), |p| format!("{:.1}", m.total.median as f64 / p.total.median as f64));
-    let per_flow = if m.flows == 0 { 0 } else { m.total.median / m.flows as u128 };
-    let peak = format!("{:.0}{}", m.peak_kib as f64 / 1024.0, if m.peak_reset { "" } else { "*" });
+    let growth = previous.filter(|p| p.total.median > 0).map_or_else(
+        || "-".to_string(),
+        |p| format!("{:.1}", m.total.median as f64 / p.total.median as f64),
+    );
+    let per_flow = if m.flows == 0 {
+        0
+    } else {
+        m.total.median / m.flows as u128
+    };
+    let peak = format!(
+        "{:.0}{}",
+        m.peak_kib as f64 / 1024.0,
+        if m.peak_reset { "" } else { "*" }
+    );
     writeln!(
         out,
         " {:>24} {:>6} {:>8} {:>8} {:>6} {:>8}",
@@ -381,7 +536,11 @@ fn write_row(out: &mut impl Write, m: &Measured, previous: Option<&Measured>) ->
         m.warnings
     )?;
     if !m.peak_reset {
-        writeln!(out, "{:>9} (* peak includes generating the policy: /proc/self/clear_refs was not writable)", "")?;
+        writeln!(
+            out,
+            "{:>9} (* peak includes generating the policy: /proc/self/clear_refs was not writable)",
+            ""
+        )?;
     }
     Ok(())
 }

@@ -16,8 +16,7 @@ use std::process::ExitCode;
 
 use ward_tests::synth::{self, SynthSpec};
 
-const USAGE: &str =
-    "usage: synth --services N --flows M [--classes K (default 50)] [--seed S (default 1)] \
+const USAGE: &str = "usage: synth --services N --flows M [--classes K (default 50)] [--seed S (default 1)] \
      [--files F (default 1 + one per 1,000 services)] --out DIR";
 
 struct Args {
@@ -50,7 +49,10 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut out = None;
     let mut iter = args.iter();
     while let Some(flag) = iter.next() {
-        let mut value = || iter.next().ok_or_else(|| format!("`{flag}` needs a value\n{USAGE}"));
+        let mut value = || {
+            iter.next()
+                .ok_or_else(|| format!("`{flag}` needs a value\n{USAGE}"))
+        };
         match flag.as_str() {
             "--services" => services = Some(number(flag, value()?)?),
             "--flows" => flows = Some(number(flag, value()?)?),
@@ -68,16 +70,28 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         return Err("`--files` must be at least 1".to_string());
     }
     let files = files.unwrap_or_else(|| synth::default_files(services));
-    Ok(Args { spec: SynthSpec { services, flows, classes, seed, files }, out })
+    Ok(Args {
+        spec: SynthSpec {
+            services,
+            flows,
+            classes,
+            seed,
+            files,
+        },
+        out,
+    })
 }
 
 fn number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, String> {
-    text.replace('_', "").parse().map_err(|_| format!("`{flag}` needs a number, not `{text}`"))
+    text.replace('_', "")
+        .parse()
+        .map_err(|_| format!("`{flag}` needs a number, not `{text}`"))
 }
 
 fn run(args: &Args) -> Result<(), String> {
     let synth = synth::synthesize(args.spec);
-    fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
     refuse_foreign_ward_files(&args.out, &synth.files)?;
     for (name, text) in &synth.files {
         let path = args.out.join(name);

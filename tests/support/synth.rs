@@ -27,7 +27,7 @@
 //!   70% within the source's team; each carries 1 to 4 distinct classes, transformed now and
 //!   then (`hashed`, `tokenized`, `masked`, `masked with`, `redacted`, `anonymized`), and names a
 //!   purpose of the target. Plaintext ports carry only non-personal (or anonymised / redacted)
-//!   data, except about 1 flow in 2,000: deliberate `unencrypted-personal-data` violations;
+//!   data, except about 1 flow in 1,000: deliberate `unencrypted-personal-data` violations;
 //! * a handful of waivers (`waive ... until ...`) for some of those violations.
 //!
 //! The policy is split over [`SynthSpec::files`] files like a repository with one file per team:
@@ -60,7 +60,13 @@ pub struct SynthSpec {
 impl SynthSpec {
     /// A spec with 50 classes, seed 1 and one file per 1,000 services (plus `policy.ward`).
     pub fn new(services: usize, flows: usize) -> SynthSpec {
-        SynthSpec { services, flows, classes: 50, seed: 1, files: default_files(services) }
+        SynthSpec {
+            services,
+            flows,
+            classes: 50,
+            seed: 1,
+            files: default_files(services),
+        }
     }
 }
 
@@ -109,7 +115,14 @@ pub fn synthesize(spec: SynthSpec) -> Synth {
     let services = make_services(&mut rng, internal_count, external_count, teams, &classes);
     let flows = make_flows(&mut rng, spec.flows, &services, teams, &classes);
     let waivers = make_waivers(&services, &flows);
-    let files = render(&services, &flows, &classes, &waivers, teams, spec.files <= 1);
+    let files = render(
+        &services,
+        &flows,
+        &classes,
+        &waivers,
+        teams,
+        spec.files <= 1,
+    );
     Synth {
         files,
         services: services.len(),
@@ -117,7 +130,10 @@ pub fn synthesize(spec: SynthSpec) -> Synth {
         flows: flows.len(),
         classes: classes.len(),
         unencrypted_flows: flows.iter().filter(|f| f.violation).count(),
-        uncovered_services: services.iter().filter(|s| s.region.zone == Zone::Uncovered).count(),
+        uncovered_services: services
+            .iter()
+            .filter(|s| s.region.zone == Zone::Uncovered)
+            .count(),
         waivers: waivers.len(),
     }
 }
@@ -199,42 +215,172 @@ impl Kind {
 
 /// Name, category, subjects and default mask of the classes of one kind; names repeat with a
 /// numeric suffix when more classes are asked for.
-type ClassTemplate = (&'static str, &'static str, &'static str, Option<&'static str>);
+type ClassTemplate = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+);
 
 const PERSONAL: &[ClassTemplate] = &[
-    ("email", "user.contact.email", "customers", Some("partial_email")),
-    ("phone_number", "user.contact.phone", "customers", Some("partial(keep_last = 4)")),
-    ("full_name", "user.name", "customers, employees", Some("partial(keep_first = 1)")),
-    ("postal_address", "user.contact.address", "customers", Some("redact")),
-    ("date_of_birth", "user.demographic.date_of_birth", "customers", Some("generalize(to = year)")),
-    ("iban", "user.financial.bank_account", "customers", Some("partial(keep_last = 4, mask_char = \"*\")")),
-    ("ip_address", "user.device.ip_address", "customers, visitors", Some("hash")),
-    ("device_id", "user.device.id", "customers, visitors", Some("tokenize")),
-    ("customer_id", "user.account.id", "customers", Some("tokenize")),
+    (
+        "email",
+        "user.contact.email",
+        "customers",
+        Some("partial_email"),
+    ),
+    (
+        "phone_number",
+        "user.contact.phone",
+        "customers",
+        Some("partial(keep_last = 4)"),
+    ),
+    (
+        "full_name",
+        "user.name",
+        "customers, employees",
+        Some("partial(keep_first = 1)"),
+    ),
+    (
+        "postal_address",
+        "user.contact.address",
+        "customers",
+        Some("redact"),
+    ),
+    (
+        "date_of_birth",
+        "user.demographic.date_of_birth",
+        "customers",
+        Some("generalize(to = year)"),
+    ),
+    (
+        "iban",
+        "user.financial.bank_account",
+        "customers",
+        Some("partial(keep_last = 4, mask_char = \"*\")"),
+    ),
+    (
+        "ip_address",
+        "user.device.ip_address",
+        "customers, visitors",
+        Some("hash"),
+    ),
+    (
+        "device_id",
+        "user.device.id",
+        "customers, visitors",
+        Some("tokenize"),
+    ),
+    (
+        "customer_id",
+        "user.account.id",
+        "customers",
+        Some("tokenize"),
+    ),
     ("order_history", "user.behavior.purchase", "customers", None),
-    ("employee_id", "user.employment.id", "employees", Some("hash")),
-    ("salary", "user.financial.salary", "employees", Some("redact")),
-    ("passport_number", "user.government_id.passport", "customers", Some("nullify")),
-    ("username", "user.account.username", "customers", Some("partial(keep_first = 2)")),
-    ("card_number", "user.financial.card", "customers", Some("partial(keep_first = 6, keep_last = 4)")),
-    ("location_trace", "user.location.precise", "customers", Some("redact")),
+    (
+        "employee_id",
+        "user.employment.id",
+        "employees",
+        Some("hash"),
+    ),
+    (
+        "salary",
+        "user.financial.salary",
+        "employees",
+        Some("redact"),
+    ),
+    (
+        "passport_number",
+        "user.government_id.passport",
+        "customers",
+        Some("nullify"),
+    ),
+    (
+        "username",
+        "user.account.username",
+        "customers",
+        Some("partial(keep_first = 2)"),
+    ),
+    (
+        "card_number",
+        "user.financial.card",
+        "customers",
+        Some("partial(keep_first = 6, keep_last = 4)"),
+    ),
+    (
+        "location_trace",
+        "user.location.precise",
+        "customers",
+        Some("redact"),
+    ),
 ];
 
 const SPECIAL: &[ClassTemplate] = &[
     ("health_record", "user.health", "patients", Some("redact")),
-    ("diagnosis", "user.health.diagnosis", "patients", Some("redact")),
-    ("biometric_template", "user.biometric", "employees", Some("nullify")),
-    ("ethnic_origin", "user.demographic.ethnic_origin", "customers", Some("redact")),
-    ("religious_belief", "user.demographic.religion", "customers", Some("redact")),
-    ("trade_union_membership", "user.employment.union", "employees", Some("redact")),
-    ("genetic_profile", "user.health.genetic", "patients", Some("nullify")),
-    ("sexual_orientation", "user.demographic.sexual_orientation", "customers", Some("redact")),
+    (
+        "diagnosis",
+        "user.health.diagnosis",
+        "patients",
+        Some("redact"),
+    ),
+    (
+        "biometric_template",
+        "user.biometric",
+        "employees",
+        Some("nullify"),
+    ),
+    (
+        "ethnic_origin",
+        "user.demographic.ethnic_origin",
+        "customers",
+        Some("redact"),
+    ),
+    (
+        "religious_belief",
+        "user.demographic.religion",
+        "customers",
+        Some("redact"),
+    ),
+    (
+        "trade_union_membership",
+        "user.employment.union",
+        "employees",
+        Some("redact"),
+    ),
+    (
+        "genetic_profile",
+        "user.health.genetic",
+        "patients",
+        Some("nullify"),
+    ),
+    (
+        "sexual_orientation",
+        "user.demographic.sexual_orientation",
+        "customers",
+        Some("redact"),
+    ),
 ];
 
 const CRIMINAL: &[ClassTemplate] = &[
-    ("criminal_record", "user.criminal.record", "employees", Some("redact")),
-    ("offence_history", "user.criminal.offences", "customers", Some("redact")),
-    ("background_check", "user.criminal.background_check", "employees", Some("nullify")),
+    (
+        "criminal_record",
+        "user.criminal.record",
+        "employees",
+        Some("redact"),
+    ),
+    (
+        "offence_history",
+        "user.criminal.offences",
+        "customers",
+        Some("redact"),
+    ),
+    (
+        "background_check",
+        "user.criminal.background_check",
+        "employees",
+        Some("nullify"),
+    ),
 ];
 
 const NON_PERSONAL: &[ClassTemplate] = &[
@@ -279,8 +425,18 @@ fn make_classes(count: usize) -> Vec<Class> {
             seen[slot] += 1;
             let (base, category, subjects, mask) = templates[n % templates.len()];
             let round = n / templates.len();
-            let name = if round == 0 { base.to_string() } else { format!("{base}_{}", round + 1) };
-            Class { name, kind, category, subjects, mask }
+            let name = if round == 0 {
+                base.to_string()
+            } else {
+                format!("{base}_{}", round + 1)
+            };
+            Class {
+                name,
+                kind,
+                category,
+                subjects,
+                mask,
+            }
         })
         .collect()
 }
@@ -310,7 +466,12 @@ struct Region {
 }
 
 const fn region(location: &'static str, country: &'static str, zone: Zone, weight: u32) -> Region {
-    Region { location, country, zone, weight }
+    Region {
+        location,
+        country,
+        zone,
+        weight,
+    }
 }
 
 /// Internal service placement: 80% EU/EEA, 19.5% covered third countries, 0.5% uncovered.
@@ -362,12 +523,24 @@ const SITES: &[(&str, &str, &str)] = &[
 
 /// `(to, mechanisms, reference)`: the transfers out of the EEA the policy declares.
 const TRANSFERS: &[(&str, &[&str], &str)] = &[
-    ("US", &["dpf", "scc module c2p"], "DPA-2024-017 and cloud SCCs, TIA-2024-03"),
+    (
+        "US",
+        &["dpf", "scc module c2p"],
+        "DPA-2024-017 and cloud SCCs, TIA-2024-03",
+    ),
     ("GB", &["adequacy"], "Implementing Decision (EU) 2021/1772"),
     ("CH", &["adequacy"], "Commission Decision 2000/518/EC"),
-    ("CA", &["adequacy"], "Commission Decision 2002/2/EC (PIPEDA recipients)"),
+    (
+        "CA",
+        &["adequacy"],
+        "Commission Decision 2002/2/EC (PIPEDA recipients)",
+    ),
     ("JP", &["adequacy"], "Implementing Decision (EU) 2019/419"),
-    ("SG", &["scc module c2p"], "Cloud DPA with SCCs, TIA-2025-11"),
+    (
+        "SG",
+        &["scc module c2p"],
+        "Cloud DPA with SCCs, TIA-2025-11",
+    ),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -375,7 +548,12 @@ const TRANSFERS: &[(&str, &[&str], &str)] = &[
 
 /// `(name, port range, protocol, transport as written)`; names and numbers are distinct, so any
 /// subset is a valid set of ports for one service.
-type PortTemplate = (&'static str, &'static str, &'static str, Option<&'static str>);
+type PortTemplate = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+);
 
 /// The main port of a service: one of these.
 const MAIN_PORTS: &[PortTemplate] = &[
@@ -415,26 +593,91 @@ impl Port {
 }
 
 const TEAMS: &[&str] = &[
-    "checkout", "payments", "identity", "catalog", "search", "shipping", "warehouse", "support",
-    "marketing", "analytics", "billing", "accounts", "notifications", "fraud", "pricing",
-    "reviews", "loyalty", "hr", "finance", "security", "platform", "data", "mobile", "partners",
+    "checkout",
+    "payments",
+    "identity",
+    "catalog",
+    "search",
+    "shipping",
+    "warehouse",
+    "support",
+    "marketing",
+    "analytics",
+    "billing",
+    "accounts",
+    "notifications",
+    "fraud",
+    "pricing",
+    "reviews",
+    "loyalty",
+    "hr",
+    "finance",
+    "security",
+    "platform",
+    "data",
+    "mobile",
+    "partners",
 ];
 
 const COMPONENTS: &[&str] = &[
-    "api", "worker", "gateway", "ledger", "indexer", "scheduler", "importer", "exporter", "cache",
-    "frontend", "backend", "sync", "reporter", "auth", "router", "store", "stream", "batch",
+    "api",
+    "worker",
+    "gateway",
+    "ledger",
+    "indexer",
+    "scheduler",
+    "importer",
+    "exporter",
+    "cache",
+    "frontend",
+    "backend",
+    "sync",
+    "reporter",
+    "auth",
+    "router",
+    "store",
+    "stream",
+    "batch",
 ];
 
 /// `(purpose, lawful basis, description)`.
 const PURPOSES: &[(&str, &str, &str)] = &[
-    ("order_fulfilment", "contract", "Fulfil and ship customer orders"),
-    ("billing", "contract", "Invoice customers and collect payments"),
+    (
+        "order_fulfilment",
+        "contract",
+        "Fulfil and ship customer orders",
+    ),
+    (
+        "billing",
+        "contract",
+        "Invoice customers and collect payments",
+    ),
     ("customer_support", "contract", "Answer customer requests"),
-    ("fraud_prevention", "legitimate_interests", "Detect and prevent payment fraud"),
-    ("product_analytics", "consent", "Measure and improve how the product is used"),
-    ("marketing", "consent", "Send newsletters and personalised offers"),
-    ("security_monitoring", "legitimate_interests", "Detect attacks and abuse"),
-    ("tax_records", "legal_obligation", "Keep the accounting records tax law requires"),
+    (
+        "fraud_prevention",
+        "legitimate_interests",
+        "Detect and prevent payment fraud",
+    ),
+    (
+        "product_analytics",
+        "consent",
+        "Measure and improve how the product is used",
+    ),
+    (
+        "marketing",
+        "consent",
+        "Send newsletters and personalised offers",
+    ),
+    (
+        "security_monitoring",
+        "legitimate_interests",
+        "Detect attacks and abuse",
+    ),
+    (
+        "tax_records",
+        "legal_obligation",
+        "Keep the accounting records tax law requires",
+    ),
 ];
 
 /// `(store name, engine, has tables)`.
@@ -448,15 +691,40 @@ const STORES: &[(&str, &str, bool)] = &[
     ("event_log", "kafka", false),
 ];
 const STORE_WEIGHTS: &[u32] = &[40, 8, 10, 15, 12, 8, 7];
-const TABLES: &[&str] = &["customers", "orders", "events", "profiles", "audit_log", "invoices"];
+const TABLES: &[&str] = &[
+    "customers",
+    "orders",
+    "events",
+    "profiles",
+    "audit_log",
+    "invoices",
+];
 const RETENTIONS: &[&str] = &["7d", "30d", "90d", "2w", "6mo", "1y", "7y"];
 
 /// `(name, operator, location, country, certified dpf)`.
 const EXTERNALS: &[(&str, &str, &str, &str, bool)] = &[
-    ("payments", "Payments Processor, Inc.", "aws:us-east-1", "US", true),
+    (
+        "payments",
+        "Payments Processor, Inc.",
+        "aws:us-east-1",
+        "US",
+        true,
+    ),
     ("mailer", "Mail Delivery Ltd", "aws:eu-west-1", "IE", false),
-    ("analytics", "Product Analytics, Inc.", "gcp:us-central1", "US", true),
-    ("crm", "CRM Cloud GmbH", "azure:germanywestcentral", "DE", false),
+    (
+        "analytics",
+        "Product Analytics, Inc.",
+        "gcp:us-central1",
+        "US",
+        true,
+    ),
+    (
+        "crm",
+        "CRM Cloud GmbH",
+        "azure:germanywestcentral",
+        "DE",
+        false,
+    ),
     ("sms", "SMS Gateway Ltd", "aws:eu-west-2", "GB", false),
 ];
 
@@ -485,24 +753,40 @@ struct Service {
 }
 
 fn team_count(spec: SynthSpec) -> usize {
-    if spec.files <= 1 { 1 } else { (spec.files - 1).min(spec.services.max(1)) }
+    if spec.files <= 1 {
+        1
+    } else {
+        (spec.files - 1).min(spec.services.max(1))
+    }
 }
 
 fn team_name(team: usize) -> String {
     let base = TEAMS[team % TEAMS.len()];
     let round = team / TEAMS.len();
-    if round == 0 { base.to_string() } else { format!("{base}{}", round + 1) }
+    if round == 0 {
+        base.to_string()
+    } else {
+        format!("{base}{}", round + 1)
+    }
 }
 
 fn external_count(services: usize) -> usize {
-    if services < 20 { 0 } else { ((services / 200).clamp(1, 5) + services / 5000).min(64) }
+    if services < 20 {
+        0
+    } else {
+        ((services / 200).clamp(1, 5) + services / 5000).min(64)
+    }
 }
 
 /// IPv4 networks available in 198.18.0.0/15.
 const V4_ADDRESSES: usize = 1 << 17;
 
 fn internal_hosts(index: usize, internal_count: usize) -> String {
-    let v6 = format!("fd00:{:x}:{:x}::/64", (index >> 16) & 0xffff, index & 0xffff);
+    let v6 = format!(
+        "fd00:{:x}:{:x}::/64",
+        (index >> 16) & 0xffff,
+        index & 0xffff
+    );
     let base = u32::from(Ipv4Addr::new(198, 18, 0, 0));
     if internal_count <= V4_ADDRESSES / 8 {
         format!("{}/29, {v6}", Ipv4Addr::from(base + (index as u32) * 8))
@@ -544,8 +828,9 @@ fn make_services(
         let service = services.last_mut();
         if let Some(service) = service {
             if rng.chance(150) {
-                let others: Vec<usize> =
-                    (0..PURPOSES.len()).filter(|p| !service.purposes.contains(p)).collect();
+                let others: Vec<usize> = (0..PURPOSES.len())
+                    .filter(|p| !service.purposes.contains(p))
+                    .collect();
                 let purpose = others[rng.below(others.len())];
                 let count = 1 + rng.below(2);
                 let limited = pick_distinct(rng, classes.len(), count);
@@ -563,14 +848,20 @@ fn make_services(
     }
     for index in 0..external_count {
         let (kind, operator, location, country, dpf) = EXTERNALS[index % EXTERNALS.len()];
-        let zone = if country == "DE" || country == "IE" { Zone::Eea } else { Zone::Covered };
+        let zone = if country == "DE" || country == "IE" {
+            Zone::Eea
+        } else {
+            Zone::Covered
+        };
         services.push(Service {
             name: format!("ext-{kind}-{}", index / EXTERNALS.len() + 1),
             team: 0,
             external: Some((operator, dpf)),
             region: region(location, country, zone, 0),
             hosts: format!("{}/32", Ipv4Addr::new(203, 0, 113, (index % 256) as u8)),
-            ports: vec![Port { template: ("api", "443", "tcp", Some("tls")) }],
+            ports: vec![Port {
+                template: ("api", "443", "tcp", Some("tls")),
+            }],
             purposes: vec![index % PURPOSES.len()],
             limited_purpose: None,
             stores: Vec::new(),
@@ -581,19 +872,27 @@ fn make_services(
 }
 
 fn make_ports(rng: &mut Rng) -> Vec<Port> {
-    let mut ports = vec![Port { template: MAIN_PORTS[rng.weighted(MAIN_PORT_WEIGHTS)] }];
+    let mut ports = vec![Port {
+        template: MAIN_PORTS[rng.weighted(MAIN_PORT_WEIGHTS)],
+    }];
     let extra = [50u32, 30, 13, 7];
     let extra = rng.weighted(&extra);
     let mut weights = EXTRA_PORT_WEIGHTS.to_vec();
     for _ in 0..extra {
         let i = rng.weighted(&weights);
         weights[i] = 0;
-        ports.push(Port { template: EXTRA_PORTS[i] });
+        ports.push(Port {
+            template: EXTRA_PORTS[i],
+        });
     }
     ports
 }
 
-fn make_store(rng: &mut Rng, template: (&'static str, &'static str, bool), classes: &[Class]) -> Store {
+fn make_store(
+    rng: &mut Rng,
+    template: (&'static str, &'static str, bool),
+    classes: &[Class],
+) -> Store {
     let retain = RETENTIONS[rng.below(RETENTIONS.len())];
     let table_count = if template.2 { 1 + rng.below(3) } else { 1 };
     let names = pick_distinct(rng, TABLES.len(), table_count);
@@ -601,13 +900,21 @@ fn make_store(rng: &mut Rng, template: (&'static str, &'static str, bool), class
         .into_iter()
         .map(|t| {
             let name = if template.2 { TABLES[t] } else { template.0 };
-            let own = if template.2 && rng.chance(200) { Some(RETENTIONS[rng.below(3)]) } else { None };
+            let own = if template.2 && rng.chance(200) {
+                Some(RETENTIONS[rng.below(3)])
+            } else {
+                None
+            };
             let count = 1 + rng.below(4);
             let fields = pick_distinct(rng, classes.len(), count);
             (name, own, fields)
         })
         .collect();
-    Store { template, retain, tables }
+    Store {
+        template,
+        retain,
+        tables,
+    }
 }
 
 /// `count` distinct numbers in `0..n` (fewer when `n < count`), in the order drawn.
@@ -650,11 +957,21 @@ const TRANSFORMS: &[&str] = &[
 const TRANSFORM_WEIGHTS: &[u32] = &[620, 100, 80, 60, 50, 50, 40];
 
 /// One flow in this many to a plaintext port carries personal data anyway.
-const VIOLATION_ODDS: usize = 2000;
+const VIOLATION_ODDS: usize = 1000;
 
-fn make_flows(rng: &mut Rng, wanted: usize, services: &[Service], teams: usize, classes: &[Class]) -> Vec<Flow> {
-    let internal: Vec<usize> = (0..services.len()).filter(|&s| services[s].external.is_none()).collect();
-    let external: Vec<usize> = (0..services.len()).filter(|&s| services[s].external.is_some()).collect();
+fn make_flows(
+    rng: &mut Rng,
+    wanted: usize,
+    services: &[Service],
+    teams: usize,
+    classes: &[Class],
+) -> Vec<Flow> {
+    let internal: Vec<usize> = (0..services.len())
+        .filter(|&s| services[s].external.is_none())
+        .collect();
+    let external: Vec<usize> = (0..services.len())
+        .filter(|&s| services[s].external.is_some())
+        .collect();
     if internal.is_empty() || services.len() < 2 {
         return Vec::new();
     }
@@ -670,8 +987,12 @@ fn make_flows(rng: &mut Rng, wanted: usize, services: &[Service], teams: usize, 
         first_port.push(total_ports);
         total_ports += service.ports.len() as u64;
     }
-    let key = |source: usize, target: usize, port: usize| source as u64 * total_ports + first_port[target] + port as u64;
-    let plain_classes: Vec<usize> = (0..classes.len()).filter(|&c| !classes[c].kind.is_personal()).collect();
+    let key = |source: usize, target: usize, port: usize| {
+        source as u64 * total_ports + first_port[target] + port as u64
+    };
+    let plain_classes: Vec<usize> = (0..classes.len())
+        .filter(|&c| !classes[c].kind.is_personal())
+        .collect();
 
     let mut used = HashSet::with_capacity(wanted);
     let mut flows = Vec::with_capacity(wanted);
@@ -693,7 +1014,15 @@ fn make_flows(rng: &mut Rng, wanted: usize, services: &[Service], teams: usize, 
         }
         let port = rng.below(services[target].ports.len());
         if used.insert(key(source, target, port)) {
-            flows.push(make_flow(rng, source, target, port, services, classes, &plain_classes));
+            flows.push(make_flow(
+                rng,
+                source,
+                target,
+                port,
+                services,
+                classes,
+                &plain_classes,
+            ));
         }
     }
     // Dense requests (few services, many flows): take the remaining pairs in order.
@@ -704,7 +1033,15 @@ fn make_flows(rng: &mut Rng, wanted: usize, services: &[Service], teams: usize, 
                     break 'sweep;
                 }
                 if target != source && used.insert(key(source, target, port)) {
-                    flows.push(make_flow(rng, source, target, port, services, classes, &plain_classes));
+                    flows.push(make_flow(
+                        rng,
+                        source,
+                        target,
+                        port,
+                        services,
+                        classes,
+                        &plain_classes,
+                    ));
                 }
             }
         }
@@ -715,7 +1052,9 @@ fn make_flows(rng: &mut Rng, wanted: usize, services: &[Service], teams: usize, 
 /// Services outside the EEA send only to the EEA or within their own country, so that no flow
 /// needs a transfer the policy does not declare (except to the uncovered countries).
 fn allowed_route(source: &Service, target: &Service) -> bool {
-    source.region.zone == Zone::Eea || target.region.zone == Zone::Eea || source.region.country == target.region.country
+    source.region.zone == Zone::Eea
+        || target.region.zone == Zone::Eea
+        || source.region.country == target.region.country
 }
 
 fn make_flow(
@@ -749,7 +1088,10 @@ fn make_flow(
         }
         if violation {
             // The deliberate violation: the first personal class (if any) travels as is.
-            if let Some(first) = carries.iter_mut().find(|(c, _)| classes[*c].kind.is_personal()) {
+            if let Some(first) = carries
+                .iter_mut()
+                .find(|(c, _)| classes[*c].kind.is_personal())
+            {
                 first.1 = "";
             }
         }
@@ -758,15 +1100,27 @@ fn make_flow(
             carries.push((plain_classes[i], ""));
         }
     }
-    let personal = carries.iter().any(|&(c, t)| classes[c].kind.is_personal() && t != "redacted");
+    let personal = carries
+        .iter()
+        .any(|&(c, t)| classes[c].kind.is_personal() && t != "redacted");
     let target_purposes = &services[target].purposes;
     let purpose = if personal || rng.chance(500) {
         Some(target_purposes[rng.below(target_purposes.len())])
     } else {
         None
     };
-    let violation = violation && carries.iter().any(|&(c, t)| classes[c].kind.is_personal() && t.is_empty());
-    Flow { source, target, port, carries, purpose, violation }
+    let violation = violation
+        && carries
+            .iter()
+            .any(|&(c, t)| classes[c].kind.is_personal() && t.is_empty());
+    Flow {
+        source,
+        target,
+        port,
+        carries,
+        purpose,
+        violation,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -788,10 +1142,19 @@ fn make_waivers(services: &[Service], flows: &[Flow]) -> Vec<Waiver> {
                 services[f.target].ports[f.port].name()
             );
             let owner = format!("{}@synthetic.example", team_name(services[f.source].team));
-            ("unencrypted-personal-data", subject, "2027-06-30", "Legacy agent; TLS rollout tracked in SEC-1042", owner)
+            (
+                "unencrypted-personal-data",
+                subject,
+                "2027-06-30",
+                "Legacy agent; TLS rollout tracked in SEC-1042",
+                owner,
+            )
         })
         .collect();
-    if services.iter().any(|s| s.region.zone == Zone::Uncovered && s.region.country == "BR") {
+    if services
+        .iter()
+        .any(|s| s.region.zone == Zone::Uncovered && s.region.country == "BR")
+    {
         waivers.push((
             "transfer-without-basis",
             "transfer EU -> BR".to_string(),
@@ -800,7 +1163,10 @@ fn make_waivers(services: &[Service], flows: &[Flow]) -> Vec<Waiver> {
             "dpo@synthetic.example".to_string(),
         ));
     }
-    if let Some(s) = services.iter().find(|s| s.ports.iter().any(|p| p.name() == "metrics")) {
+    if let Some(s) = services
+        .iter()
+        .find(|s| s.ports.iter().any(|p| p.name() == "metrics"))
+    {
         waivers.push((
             "unused-port",
             format!("port {}.metrics", s.name),
@@ -833,11 +1199,19 @@ fn render(
     }
     let mut team_texts: Vec<String> = vec![String::new(); teams.max(1)];
     for service in services {
-        let out = if service.external.is_some() { &mut common } else { &mut team_texts[service.team] };
+        let out = if service.external.is_some() {
+            &mut common
+        } else {
+            &mut team_texts[service.team]
+        };
         render_service(out, service, classes);
     }
     for (i, service) in services.iter().enumerate() {
-        let out = if service.external.is_some() { &mut common } else { &mut team_texts[service.team] };
+        let out = if service.external.is_some() {
+            &mut common
+        } else {
+            &mut team_texts[service.team]
+        };
         for &f in &by_source[i] {
             render_flow(out, &flows[f], services, classes);
         }
@@ -877,7 +1251,13 @@ fn render_settings(out: &mut String, classes: &[Class]) {
     }
     out.push('\n');
     for class in classes {
-        let _ = write!(out, "data {} {} category {}", class.name, class.kind.keyword(), class.category);
+        let _ = write!(
+            out,
+            "data {} {} category {}",
+            class.name,
+            class.kind.keyword(),
+            class.category
+        );
         if !class.subjects.is_empty() {
             let _ = write!(out, " subjects {}", class.subjects);
         }
@@ -918,7 +1298,11 @@ fn render_service(out: &mut String, service: &Service, classes: &[Class]) {
     if service.external.is_some() {
         out.push_str("external ");
     }
-    let _ = writeln!(out, "service {} in {} {{", service.name, service.region.location);
+    let _ = writeln!(
+        out,
+        "service {} in {} {{",
+        service.name, service.region.location
+    );
     let _ = writeln!(out, "  hosts {}", service.hosts);
     for port in &service.ports {
         let (name, range, protocol, transport) = port.template;
@@ -932,7 +1316,12 @@ fn render_service(out: &mut String, service: &Service, classes: &[Class]) {
     let _ = writeln!(out, "  purpose {}", purposes.join(", "));
     if let Some((purpose, limited)) = &service.limited_purpose {
         let names: Vec<&str> = limited.iter().map(|&c| classes[c].name.as_str()).collect();
-        let _ = writeln!(out, "  purpose {} for {}", PURPOSES[*purpose].0, names.join(", "));
+        let _ = writeln!(
+            out,
+            "  purpose {} for {}",
+            PURPOSES[*purpose].0,
+            names.join(", ")
+        );
     }
     if let Some((operator, dpf)) = service.external {
         let _ = writeln!(out, "  operator \"{operator}\"");
@@ -956,7 +1345,10 @@ fn render_store(out: &mut String, store: &Store, classes: &[Class]) {
     let (name, engine, has_tables) = store.template;
     let _ = writeln!(out, "  store {name} {engine} retain {} {{", store.retain);
     for (table, retain, fields) in &store.tables {
-        let fields: Vec<String> = fields.iter().map(|&c| format!("{0}: {0}", classes[c].name)).collect();
+        let fields: Vec<String> = fields
+            .iter()
+            .map(|&c| format!("{0}: {0}", classes[c].name))
+            .collect();
         if has_tables {
             let _ = write!(out, "    table {table} ");
             if let Some(retain) = retain {
@@ -1001,7 +1393,10 @@ fn render_waivers(out: &mut String, waivers: &[Waiver]) {
     }
     out.push('\n');
     for (rule, subject, until, reason, owner) in waivers {
-        let _ = writeln!(out, "waive {rule} on {subject} until {until} {{\n  reason \"{reason}\"\n  owner \"{owner}\"\n}}");
+        let _ = writeln!(
+            out,
+            "waive {rule} on {subject} until {until} {{\n  reason \"{reason}\"\n  owner \"{owner}\"\n}}"
+        );
     }
     out.push('\n');
 }
@@ -1011,7 +1406,13 @@ mod tests {
     use super::*;
 
     fn spec(services: usize, flows: usize, classes: usize, seed: u64, files: usize) -> SynthSpec {
-        SynthSpec { services, flows, classes, seed, files }
+        SynthSpec {
+            services,
+            flows,
+            classes,
+            seed,
+            files,
+        }
     }
 
     #[test]
@@ -1045,7 +1446,11 @@ mod tests {
     #[test]
     fn flows_are_distinct() {
         let text: String = generate(spec(40, 1000, 8, 3, 1)).concat_text();
-        let heads: Vec<&str> = text.lines().filter(|l| l.starts_with("flow ")).map(|l| l.split(" {").next().unwrap_or("")).collect();
+        let heads: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("flow "))
+            .map(|l| l.split(" {").next().unwrap_or(""))
+            .collect();
         let distinct: HashSet<&str> = heads.iter().copied().collect();
         assert_eq!(heads.len(), 1000);
         assert_eq!(distinct.len(), heads.len());
@@ -1063,7 +1468,10 @@ mod tests {
     fn hosts_do_not_overlap() {
         // 16,384 services of which 8 are external: /29s up to the end of 198.18.0.0/15; a few
         // more internal services than /29s fit: /32s.
-        for (services, prefix, last) in [(16_384, "/29", "198.19.255.184/29"), (16_400, "/32", "198.18.64.7/32")] {
+        for (services, prefix, last) in [
+            (16_384, "/29", "198.19.255.184/29"),
+            (16_400, "/32", "198.18.64.7/32"),
+        ] {
             let text = generate(spec(services, 0, 4, 1, 1)).concat_text();
             let v4: Vec<&str> = text
                 .lines()
@@ -1075,7 +1483,10 @@ mod tests {
             assert!(v4.iter().all(|h| h.ends_with(prefix)));
             assert_eq!(v4.iter().collect::<HashSet<_>>().len(), v4.len());
             assert_eq!(v4.last().copied(), Some(last));
-            let v6: HashSet<&str> = text.lines().filter_map(|l| l.split(", fd00:").nth(1)).collect();
+            let v6: HashSet<&str> = text
+                .lines()
+                .filter_map(|l| l.split(", fd00:").nth(1))
+                .collect();
             assert_eq!(v6.len(), v4.len());
         }
     }
@@ -1110,10 +1521,18 @@ mod tests {
                 })
                 .collect()
         };
-        assert!(!parse_diags.iter().any(|d| d.is_error()), "{spec:?} parse:\n{}", render(&parse_diags));
+        assert!(
+            !parse_diags.iter().any(|d| d.is_error()),
+            "{spec:?} parse:\n{}",
+            render(&parse_diags)
+        );
         let reference = ward_compiler::reference::Reference::builtin();
         let (model, diags) = ward_compiler::model::resolve::resolve(&policy, reference);
-        assert!(!diags.iter().any(|d| d.is_error()), "{spec:?} resolve:\n{}", render(&diags));
+        assert!(
+            !diags.iter().any(|d| d.is_error()),
+            "{spec:?} resolve:\n{}",
+            render(&diags)
+        );
         assert_eq!(model.services.len(), synth.services, "{spec:?}");
         assert_eq!(model.flows.len(), synth.flows, "{spec:?}");
         assert_eq!(model.classes.len(), synth.classes, "{spec:?}");

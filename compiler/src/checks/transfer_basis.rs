@@ -116,8 +116,9 @@ impl<'a> AdequacyGap<'a> {
 /// Why a declared transfer to the right country does not apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransferGap {
-    /// It names other recipients only.
-    OtherRecipients,
+    /// It names other recipients only. `would_cover`: one of its mechanisms would be valid
+    /// for the recipient if it were named.
+    OtherRecipients { would_cover: bool },
     /// It declares no mechanism.
     NoMechanism,
     /// Each of its mechanisms fails, with the mechanism's span.
@@ -295,12 +296,24 @@ impl<'a> TransferCheck<'a> {
 
     /// `None` if `transfer` gives a basis for sending to `target` in `country`.
     fn transfer_gap(&self, transfer: &Transfer, target: ServiceId, country: CountryCode) -> Option<TransferGap> {
-        if !transfer.recipients.is_empty() && !transfer.recipients.iter().any(|r| r.value == target) {
-            return Some(TransferGap::OtherRecipients);
+        let listed = transfer.recipients.is_empty() || transfer.recipients.iter().any(|r| r.value == target);
+        let mechanisms = self.mechanism_gaps(transfer, target, country);
+        match (listed, mechanisms) {
+            (true, Ok(())) => None,
+            (false, mechanisms) => Some(TransferGap::OtherRecipients { would_cover: mechanisms.is_ok() }),
+            (true, Err(_)) if transfer.mechanisms.is_empty() => Some(TransferGap::NoMechanism),
+            (true, Err(gaps)) => Some(TransferGap::Mechanisms(gaps)),
         }
-        if transfer.mechanisms.is_empty() {
-            return Some(TransferGap::NoMechanism);
-        }
+    }
+
+    /// `Ok` if one of the transfer's mechanisms is valid for `target` in `country`; otherwise
+    /// why each is not.
+    fn mechanism_gaps(
+        &self,
+        transfer: &Transfer,
+        target: ServiceId,
+        country: CountryCode,
+    ) -> Result<(), Vec<(Span, MechanismGap)>> {
         let recipient = self.cx.model.service(target);
         let mut gaps = Vec::new();
         for mechanism in &transfer.mechanisms {
@@ -318,11 +331,11 @@ impl<'a> TransferCheck<'a> {
                 | Mechanism::Bcr
                 | Mechanism::CodeOfConduct
                 | Mechanism::Certification
-                | Mechanism::Derogation(_) => return None,
+                | Mechanism::Derogation(_) => return Ok(()),
             };
             gaps.push((mechanism.span, gap));
         }
-        Some(TransferGap::Mechanisms(gaps))
+        Err(gaps)
     }
 }
 
@@ -522,7 +535,7 @@ pub fn transfer_labels(cx: &Context<'_>, destination: &Destination<'_>, recipien
         let transfer = model.transfer(*id);
         let head = transfer_head(transfer);
         match gap {
-            TransferGap::OtherRecipients => {
+            TransferGap::OtherRecipients { .. } => {
                 let names: Vec<String> =
                     transfer.recipients.iter().map(|r| format!("`{}`", model.service(r.value).name)).collect();
                 let span = match (transfer.recipients.first(), transfer.recipients.last()) {
@@ -531,7 +544,7 @@ pub fn transfer_labels(cx: &Context<'_>, destination: &Destination<'_>, recipien
                 };
                 labels.push((
                     span,
-                    format!("`{head}` covers only {}, not `{}`", join_and(names), recipient.name),
+                    format!("this `{head}` covers only {}, not `{}`", join_and(names), recipient.name),
                 ));
             }
             TransferGap::NoMechanism => {
@@ -564,44 +577,72 @@ pub fn transfer_labels(cx: &Context<'_>, destination: &Destination<'_>, recipien
 }
 
 /// The declaration that would give the transfer a basis, and the alternatives, as help text.
-pub fn help(cx: &Context<'_>, unfounded: &Unfounded<'_>, from: &str, module: &str) -> String {
+/// `from` is the origin to declare (`EU`, or the country an onward transfer leaves from) and
+/// `module` the SCC module to suggest.
+pub fn help(cx: &Context<'_>, unfounded: &Unfounded<'_>, leg: Leg, from: &str, module: &str) -> String {
     let model = cx.model;
     let flow = model.flow(unfounded.flow);
     let recipient = model.service(flow.target);
+    let name = &recipient.name;
+    let declaration = |to: CountryCode| {
+        format!("`transfer {from} -> {to} {{ mechanism scc module {module}  recipient {name}  reference \"...\" }}`")
+    };
     let mut parts = Vec::new();
+    // Destinations with nothing particular to say share one example.
+    let mut plain: Vec<CountryCode> = Vec::new();
     for destination in &unfounded.destinations {
         let to = destination.country;
         let existing = destination
             .transfers
             .iter()
-            .find(|(_, gap)| *gap == TransferGap::OtherRecipients)
+            .find(|(_, gap)| *gap == TransferGap::OtherRecipients { would_cover: true })
             .map(|(id, _)| transfer_head(model.transfer(*id)));
-        let mut text = match existing {
-            Some(head) => format!(
-                "if the clauses of `{head}` cover `{0}`, add it to its recipients (`recipient ..., {0}`); otherwise declare `transfer {from} -> {to} {{ mechanism scc module {module}  recipient {0}  reference \"...\" }}`",
-                recipient.name
-            ),
-            None => format!(
-                "declare the basis, e.g. standard contractual clauses: `transfer {from} -> {to} {{ mechanism scc module {module}  recipient {}  reference \"...\" }}`",
-                recipient.name
-            ),
-        };
-        match destination.adequacy.map(|g| (g, &g.decision().scope)) {
-            Some((AdequacyGap::Scope(_), AdequacyScope::CertifiedOnly { framework })) => text.push_str(&format!(
-                "; or, if `{}` is certified under the Data Privacy Framework (https://www.dataprivacyframework.gov/list), declare `certified {framework}` in its service",
-                recipient.name
+        let alternative = match destination.adequacy.map(|g| (g, &g.decision().scope)) {
+            Some((AdequacyGap::Scope(_), AdequacyScope::CertifiedOnly { framework })) => Some(format!(
+                "if `{name}` is certified under the Data Privacy Framework (https://www.dataprivacyframework.gov/list), declare `certified {framework}` in its service"
             )),
             Some((AdequacyGap::Scope(_), AdequacyScope::CommercialOnly | AdequacyScope::PrivateSector)) => {
-                text.push_str(&format!(
-                    "; or, if `{}` is in fact a commercial organisation, declare `sector commercial` in its service",
-                    recipient.name
-                ));
+                Some(format!("if `{name}` is in fact a private company, declare `sector commercial` in its service"))
             }
-            _ => {}
+            _ => None,
+        };
+        if existing.is_none() && alternative.is_none() {
+            plain.push(to);
+            continue;
+        }
+        let mut text = if let Some(head) = existing {
+            format!(
+                "if the agreement behind the declared `{head}` also covers `{name}`, add `{name}` to its `recipient` list; otherwise declare {}",
+                declaration(to)
+            )
+        } else {
+            format!("declare the basis, e.g. standard contractual clauses: {}", declaration(to))
+        };
+        if let Some(alternative) = alternative {
+            text.push_str("; or, ");
+            text.push_str(&alternative);
         }
         parts.push(text);
     }
-    parts.push("or keep the data in the EEA, or stop sending it (`carries ... redacted`)".to_string());
+    match plain.as_slice() {
+        [] => {}
+        [to] => parts.insert(0, format!("declare the basis, e.g. standard contractual clauses: {}", declaration(*to))),
+        [first, ..] => parts.insert(
+            0,
+            format!(
+                "declare a basis for each of {}, e.g. standard contractual clauses: {} and likewise for the others",
+                join_and(plain.iter().map(|c| format!("`{c}`")).collect()),
+                declaration(*first)
+            ),
+        ),
+    }
+    let example = unfounded.classes.first().map_or("...", |s| model.class(s.class()).name.as_str());
+    parts.push(match leg {
+        Leg::Direct => format!(
+            "or keep the data in the EEA (place `{name}` in an EEA region), or stop sending it (`carries {example} redacted`)"
+        ),
+        Leg::Onward => format!("or stop passing it on (`carries {example} redacted`)"),
+    });
     parts.join("; ")
 }
 
@@ -609,7 +650,13 @@ pub fn help(cx: &Context<'_>, unfounded: &Unfounded<'_>, from: &str, module: &st
 pub fn notes(cx: &Context<'_>, unfounded: &Unfounded<'_>, mut diagnostic: Diagnostic) -> Diagnostic {
     let model = cx.model;
     let recipient = model.service(model.flow(unfounded.flow).target);
-    for destination in &unfounded.destinations {
+    let undecided: Vec<CountryCode> =
+        unfounded.destinations.iter().filter(|d| d.adequacy.is_none()).map(|d| d.country).collect();
+    if !undecided.is_empty() {
+        diagnostic = diagnostic
+            .with_note(format!("there is no adequacy decision for {} (Art. 45)", country_list(cx.reference, undecided)));
+    }
+    for destination in unfounded.destinations.iter().filter(|d| d.adequacy.is_some()) {
         diagnostic = diagnostic.with_note(adequacy_note(cx, destination, recipient));
     }
     let pseudonymised: Vec<String> = unfounded

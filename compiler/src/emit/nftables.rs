@@ -1,7 +1,120 @@
-//! nftables backend.
+//! nftables backend: a host firewall per internal service and one for the gateway between
+//! the policy networks, each in a text form (`nft -f`) and a JSON twin (`nft -j -f`).
+//!
+//! Artifacts: `nftables/hosts/<service>.nft` and `.json` for every internal service, and
+//! `nftables/gateway.nft` and `.json`.
+//!
+//! # What the rulesets allow
+//!
+//! An *allowed flow* is a declared flow that no unwaived error finding blocks
+//! ([`Outcome::blocked_flows`]): a blocked flow never becomes a set element, whatever `ward
+//! build` decides (fail closed). A flow is enforced by addresses: its source's `hosts`, its
+//! target's `hosts` and the port's range and protocol, per address family. A flow between
+//! services with no address family in common (or without `hosts`) cannot be allowed; the text
+//! form lists such flows, and blocked ones, in its header.
+//!
+//! ## Host, `firewall ports` (the default)
+//! ward decides only traffic to the service's declared ports, and traffic from and to *peers*:
+//! the `hosts` networks of every other service of the policy, external ones included.
+//! * input: a packet to a declared port is accepted when its source is in a network of a
+//!   service with an allowed flow to that port; a packet from a `management` network to the
+//!   management ports is accepted; any other packet to a declared port, and any other packet
+//!   from a peer (any port, any protocol), is dropped. Other packets are not decided.
+//! * output: a packet to a peer is accepted when it goes to the port of an allowed flow of this
+//!   service to that peer, or to the management ports of a service whose `management` networks
+//!   overlap this service's networks; any other packet to a peer is dropped. Other packets
+//!   (to the service's own networks, to addresses outside the policy) are not decided.
+//! * Both chains have policy `accept`. An accept of ward's is not final: other tables on the
+//!   same hook (the host's own rules) still see the packet and may drop it. ward's drops are
+//!   final.
+//!
+//! ## Host, `firewall host`
+//! ward owns the whole host: input and output have policy `drop`. Accepted are the packets
+//! every mode accepts (below), the allowed flows in both directions, and `management` access
+//! (inbound from the given networks to the given ports; outbound to other services'
+//! management ports as above). Nothing else: no DNS, NTP, DHCP or ping unless declared as a
+//! flow to a service that provides it. The `forward` hook is not touched.
+//!
+//! ## Both host modes
+//! In this order: loopback is accepted; IPv6 neighbour discovery (hop limit 255) and MLD (hop
+//! limit 1) are accepted (conntrack does not track them, and IPv6 stops without them);
+//! `ct state invalid` is dropped (counted, not logged); replies (`ct state
+//! established,related`, ICMP errors included) are accepted. Revoking a flow does not cut
+//! connections that are already established; delete them with `conntrack -D` if needed.
+//!
+//! ## Gateway
+//! One `forward` chain with policy `accept`, for the router between the policy networks. It
+//! takes for every service the decisions its host ruleset takes, so enforcing on the hosts,
+//! on the gateway, or both allows the same traffic:
+//! * accepted: allowed flows (source network, destination network, port), `management` access,
+//!   and replies;
+//! * dropped: any other packet to a declared port of a `firewall ports` service (from
+//!   anywhere); any other packet between the networks of two services (any protocol); any
+//!   other packet to or from a `firewall host` service;
+//! * not decided: traffic that touches no policy network, traffic between a `firewall ports`
+//!   service and addresses outside the policy to ports it does not declare, and traffic between
+//!   two networks of one `firewall ports` (or external) service to ports it does not declare.
+//!
+//! # Logging
+//! Every drop except `ct state invalid` goes through a chain `drop_in`, `drop_out` (hosts) or
+//! `drop_fwd` (gateway) that logs at most 10 packets per second (burst 20) with the prefix
+//! `ward <policy>/<service> in drop: ` (`out`; `ward <policy>/gateway fwd drop: `) and drops.
+//! The rule that jumps there counts every packet, logged or not. Set elements of allowed flows
+//! carry per-element counters and a comment naming the flow (`flow checkout -> orders.api`),
+//! with `(waived: <rule> until <date>)` when a waiver let it through.
+//!
+//! # Applying
+//! Each file declares `table inet ward`, deletes it and declares it in full: `nft -f` replaces
+//! the previous ward table in one transaction (a file with an error changes nothing) and
+//! leaves every other table alone. The JSON twin has the same commands and loads into the
+//! same kernel state (checked by `tests/firewall_load.rs`).
+//!
+//! # Scale
+//! Rules per chain are constant; flows are elements of concatenated interval sets
+//! (`ipv4_addr . inet_service`, `ipv4_addr . ipv4_addr . inet_service`, IPv6 likewise, one set
+//! per family and protocol). Elements are made disjoint (the kernel rejects overlaps) by
+//! [`interval::disjoint`]. The `peers`/`nets` sets hold the union of all policy networks with
+//! adjacent networks merged, so their size is the number of separate address blocks the policy
+//! uses, not the number of services.
+
+mod escape;
+mod interval;
+mod json;
+mod plan;
+mod text;
 
 use crate::emit::{Artifact, EmitContext};
 
-pub fn emit(_cx: &EmitContext<'_>) -> Vec<Artifact> {
-    Vec::new()
+#[cfg(doc)]
+use crate::checks::Outcome;
+
+/// The nftables rulesets of a policy: one per internal service, and the gateway's.
+pub fn emit(cx: &EmitContext<'_>) -> Vec<Artifact> {
+    let analysis = cx.analysis;
+    let model = &analysis.model;
+    let ix = plan::Index::build(model, &analysis.outcome, cx.policy_name);
+    let mut artifacts = Vec::with_capacity(2 * model.services.len() + 2);
+    for service in model.service_ids() {
+        let svc = model.service(service);
+        if svc.external {
+            continue;
+        }
+        let ruleset = plan::host(&ix, service);
+        let stem = format!("nftables/hosts/{}", file_stem(&svc.name));
+        artifacts.push(Artifact { path: format!("{stem}.nft"), contents: text::render(&ix, &ruleset) });
+        artifacts.push(Artifact { path: format!("{stem}.json"), contents: json::render(&ix, &ruleset) });
+    }
+    let gateway = plan::gateway(&ix);
+    artifacts.push(Artifact { path: "nftables/gateway.nft".to_string(), contents: text::render(&ix, &gateway) });
+    artifacts.push(Artifact { path: "nftables/gateway.json".to_string(), contents: json::render(&ix, &gateway) });
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    artifacts
+}
+
+/// A service name as a file name. Names are identifiers (`[A-Za-z_][A-Za-z0-9_-]*`), so this
+/// is the name itself; anything else is mapped to `_` so that no name can leave the directory.
+fn file_stem(name: &str) -> String {
+    let stem: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
+    if stem.is_empty() || stem.starts_with('-') { format!("_{stem}") } else { stem }
 }

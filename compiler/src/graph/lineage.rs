@@ -355,10 +355,11 @@ fn source_components(out: &[Vec<usize>], member: &[bool]) -> Vec<usize> {
     for v in (0..member.len()).filter(|&v| tarjan.is_member(v)) {
         for &w in tarjan.successors(v) {
             let (cv, cw) = (component.get(v).copied(), component.get(w).copied());
-            if tarjan.is_member(w) && cv != cw {
-                if let Some(e) = cw.and_then(|c| entered.get_mut(c)) {
-                    *e = true;
-                }
+            if tarjan.is_member(w)
+                && cv != cw
+                && let Some(e) = cw.and_then(|c| entered.get_mut(c))
+            {
+                *e = true;
             }
         }
     }
@@ -447,10 +448,10 @@ impl<'a> Tarjan<'a> {
             }
             self.calls.pop();
             let v_low = self.low.get(v).copied().unwrap_or(UNSEEN);
-            if let Some(&(parent, _)) = self.calls.last() {
-                if let Some(l) = self.low.get_mut(parent) {
-                    *l = (*l).min(v_low);
-                }
+            if let Some(&(parent, _)) = self.calls.last()
+                && let Some(l) = self.low.get_mut(parent)
+            {
+                *l = (*l).min(v_low);
             }
             if Some(v_low) == self.index.get(v).copied() {
                 while let Some(w) = self.stack.pop() {
@@ -475,10 +476,10 @@ fn run_worklist(sets: &mut [(ServiceId, CountrySet)], out: &[Vec<usize>], queue:
     while let Some(i) = queue.pop_front() {
         let Some(&(_, from_set)) = sets.get(i) else { continue };
         for &j in out.get(i).map_or(&[][..], Vec::as_slice) {
-            if let Some((_, to_set)) = sets.get_mut(j) {
-                if to_set.union_with(&from_set) {
-                    queue.push_back(j);
-                }
+            if let Some((_, to_set)) = sets.get_mut(j)
+                && to_set.union_with(&from_set)
+            {
+                queue.push_back(j);
             }
         }
     }

@@ -17,7 +17,7 @@ const DATA_KINDS: &[(&str, DataKind)] = &[
 /// `data email personal category user.contact.email subjects customers mask partial_email`
 pub(super) fn lower_data(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<DataDecl> {
     let span = cx.span(&pair);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let name = nodes.ident(cx)?;
     let kind_pair = nodes.expect(cx, Rule::data_kind)?;
     let kind = cx.word(&kind_pair, DATA_KINDS)?;
@@ -46,7 +46,7 @@ fn lower_data_attr(
 ) -> Option<()> {
     let span = cx.span(&attr);
     let rule = attr.as_rule();
-    let mut nodes = Nodes::new(cx, attr);
+    let mut nodes = Nodes::new(attr);
     match rule {
         Rule::category_attr => {
             let category = nodes.ident_of(cx, Rule::dotted)?;
@@ -74,11 +74,11 @@ fn lower_data_attr(
 /// `partial(keep_last = 4, mask_char = "*")` or a bare strategy name.
 pub(super) fn lower_mask_strategy(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<MaskStrategy> {
     let span = cx.span(&pair);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let name = nodes.ident(cx)?;
     let mut args = Vec::new();
     if let Some(list) = nodes.optional(Rule::mask_args) {
-        for arg in Nodes::new(cx, list) {
+        for arg in Nodes::new(list) {
             if arg.as_rule() == Rule::mask_arg {
                 args.push(lower_mask_arg(cx, arg)?);
             } else {
@@ -91,7 +91,7 @@ pub(super) fn lower_mask_strategy(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Opti
 
 /// `keep_last = 4`, `mask_char = "*"` or `to = year`.
 fn lower_mask_arg(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<MaskArg> {
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let name = nodes.ident(cx)?;
     let Some(value) = nodes.next() else {
         cx.internal(name.span, "masking argument without a value");

@@ -10,7 +10,7 @@ use crate::parser::Rule;
 /// `flow checkout -> analytics.ingest { carries email hashed, order_total  purpose analytics }`
 pub(super) fn lower_flow(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<FlowDecl> {
     let span = cx.span(&pair);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let source = nodes.ident(cx)?;
     let (target, port, _) = nodes.lower(cx, Rule::member_ref, lower_member_ref)?;
     let mut flow = FlowDecl { source, target, port, carries: Vec::new(), purpose: None, span };
@@ -23,16 +23,16 @@ pub(super) fn lower_flow(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<FlowDe
 /// Any number of `carries` lists (concatenated) and at most one `purpose`.
 fn lower_flow_body(cx: &mut Cx<'_>, pair: Pair<'_, Rule>, flow: &mut FlowDecl) -> Option<()> {
     let mut seen = Seen::new("flow");
-    for item in Nodes::new(cx, pair) {
+    for item in Nodes::new(pair) {
         match item.as_rule() {
             Rule::carries_item => {
-                for carried in Nodes::new(cx, item) {
+                for carried in Nodes::new(item) {
                     flow.carries.push(lower_carried(cx, carried)?);
                 }
             }
             Rule::flow_purpose_item => {
                 let span = cx.span(&item);
-                let purpose = Nodes::new(cx, item).ident(cx)?;
+                let purpose = Nodes::new(item).ident(cx)?;
                 if seen.first(cx, "purpose", span) {
                     flow.purpose = Some(purpose);
                 }
@@ -50,7 +50,7 @@ fn lower_carried(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Carried> {
         return None;
     }
     let span = cx.span(&pair);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let class = nodes.ident(cx)?;
     let transform = match nodes.optional(Rule::transform) {
         Some(t) => Some(lower_transform(cx, t)?),
@@ -72,14 +72,14 @@ fn lower_transform(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Transform> {
         Rule::kw_tokenized => TransformKind::Tokenized,
         Rule::kw_redacted => TransformKind::Redacted,
         Rule::masked => {
-            let strategy = Nodes::new(cx, inner).optional(Rule::mask_strategy);
+            let strategy = Nodes::new(inner).optional(Rule::mask_strategy);
             TransformKind::Masked(match strategy {
                 Some(s) => Some(lower_mask_strategy(cx, s)?),
                 None => None,
             })
         }
         Rule::anonymized => {
-            let justification = Nodes::new(cx, inner).expect(cx, Rule::string)?;
+            let justification = Nodes::new(inner).expect(cx, Rule::string)?;
             TransformKind::Anonymized(cx.string(&justification))
         }
         _ => {

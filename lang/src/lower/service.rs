@@ -33,13 +33,13 @@ pub(super) fn lower_service(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Ser
     let span = cx.span(&pair);
     // `external` is a keyword, which `Nodes` skips: look at the first raw child.
     let external = pair.clone().into_inner().next().is_some_and(|p| p.as_rule() == Rule::kw_external);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let name = nodes.ident(cx)?;
     let location = nodes.lower(cx, Rule::location, lower_location)?;
     let mut items = Vec::new();
     if let Some(body) = nodes.optional(Rule::service_body) {
         let mut seen = Seen::new("service");
-        for item in Nodes::new(cx, body) {
+        for item in Nodes::new(body) {
             if let Some(item) = lower_service_item(cx, item, &mut seen) {
                 items.push(item);
             }
@@ -50,16 +50,16 @@ pub(super) fn lower_service(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Ser
 
 /// `aws:eu-central-1` or a site name.
 fn lower_location(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Location> {
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let Some(inner) = nodes.next() else {
-        cx.internal(nodes.parent, "empty location");
+        cx.internal(nodes.parent_span(cx), "empty location");
         return None;
     };
     match inner.as_rule() {
         Rule::ident => Some(Location::Site(cx.ident(&inner))),
         Rule::region_ref => {
             let span = cx.span(&inner);
-            let mut parts = Nodes::new(cx, inner);
+            let mut parts = Nodes::new(inner);
             let provider = parts.ident(cx)?;
             let region = parts.ident_of(cx, Rule::region_name)?;
             Some(Location::Region { provider, region, span })
@@ -82,21 +82,21 @@ fn lower_service_item(cx: &mut Cx<'_>, pair: Pair<'_, Rule>, seen: &mut Seen) ->
         _ => None,
     };
     let item = match rule {
-        Rule::hosts_item => ServiceItem::Hosts(Nodes::new(cx, pair).map(|a| cx.raw(&a)).collect()),
+        Rule::hosts_item => ServiceItem::Hosts(Nodes::new(pair).map(|a| cx.raw(&a)).collect()),
         Rule::port_item => ServiceItem::Port(lower_port(cx, pair)?),
         Rule::store_item => ServiceItem::Store(lower_store(cx, pair)?),
         Rule::service_purpose_item => ServiceItem::Purpose(lower_service_purpose(cx, pair)),
         Rule::operator_item => {
-            ServiceItem::Operator(Nodes::new(cx, pair).string(cx)?)
+            ServiceItem::Operator(Nodes::new(pair).string(cx)?)
         }
         Rule::certified_item => {
-            ServiceItem::Certified(Nodes::new(cx, pair).ident(cx)?)
+            ServiceItem::Certified(Nodes::new(pair).ident(cx)?)
         }
         Rule::sector_item => {
-            ServiceItem::Sector(Nodes::new(cx, pair).ident(cx)?)
+            ServiceItem::Sector(Nodes::new(pair).ident(cx)?)
         }
         Rule::firewall_item => {
-            let mode = Nodes::new(cx, pair).expect(cx, Rule::firewall_mode)?;
+            let mode = Nodes::new(pair).expect(cx, Rule::firewall_mode)?;
             ServiceItem::Firewall(lower_firewall_mode(cx, &mode)?)
         }
         Rule::management_item => ServiceItem::Management(lower_management(cx, pair)?),
@@ -114,7 +114,7 @@ fn lower_service_item(cx: &mut Cx<'_>, pair: Pair<'_, Rule>, seen: &mut Seen) ->
 /// `port api 8443/tcp mtls`
 fn lower_port(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<PortDecl> {
     let span = cx.span(&pair);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let name = nodes.ident(cx)?;
     let range = nodes.lower(cx, Rule::port_range, lower_port_range)?;
     let protocol = nodes.word(cx, Rule::protocol, PROTOCOLS)?;
@@ -128,7 +128,7 @@ fn lower_port(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<PortDecl> {
 /// `8443` or `9000-9010`
 fn lower_port_range(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<PortRange> {
     let span = cx.span(&pair);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let start = nodes.raw(cx, Rule::number)?;
     let end = nodes.optional(Rule::number).map(|n| cx.raw(&n));
     Some(PortRange { start, end, span })
@@ -137,7 +137,7 @@ fn lower_port_range(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<PortRange> 
 /// `management 22/tcp from 198.18.250.0/24, 198.18.251.0/24`
 fn lower_management(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<ManagementDecl> {
     let span = cx.span(&pair);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let range = nodes.lower(cx, Rule::port_range, lower_port_range)?;
     let protocol = nodes.word(cx, Rule::protocol, PROTOCOLS)?;
     let from = nodes.map(|a| cx.raw(&a)).collect();
@@ -149,10 +149,10 @@ fn lower_service_purpose(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> ServicePurpos
     let span = cx.span(&pair);
     let mut purposes = Vec::new();
     let mut classes = Vec::new();
-    for child in Nodes::new(cx, pair) {
+    for child in Nodes::new(pair) {
         match child.as_rule() {
             Rule::ident => purposes.push(cx.ident(&child)),
-            Rule::purpose_classes => classes = lower_names(cx, Nodes::new(cx, child)),
+            Rule::purpose_classes => classes = lower_names(cx, Nodes::new(child)),
             _ => cx.unexpected(&child, "a service purpose"),
         }
     }
@@ -162,7 +162,7 @@ fn lower_service_purpose(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> ServicePurpos
 /// `store customers postgres retain 90d { table accounts { email: email } total: order_total }`
 fn lower_store(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<StoreDecl> {
     let span = cx.span(&pair);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let name = nodes.ident(cx)?;
     let mut store = StoreDecl {
         name,
@@ -186,7 +186,7 @@ fn lower_store(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<StoreDecl> {
 
 /// The tables and fields of a store body, in any order.
 fn lower_store_body(cx: &mut Cx<'_>, pair: Pair<'_, Rule>, store: &mut StoreDecl) -> Option<()> {
-    for child in Nodes::new(cx, pair) {
+    for child in Nodes::new(pair) {
         match child.as_rule() {
             Rule::table => store.tables.push(lower_table(cx, child)?),
             Rule::field => store.fields.push(lower_field(cx, child)?),
@@ -199,7 +199,7 @@ fn lower_store_body(cx: &mut Cx<'_>, pair: Pair<'_, Rule>, store: &mut StoreDecl
 /// `table accounts retain 2y { email: email, card: card_number }`
 fn lower_table(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<TableDecl> {
     let span = cx.span(&pair);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let name = nodes.ident(cx)?;
     let mut table = TableDecl { name, retain: Vec::new(), fields: Vec::new(), span };
     let mut seen = Seen::new("table");
@@ -216,14 +216,14 @@ fn lower_table(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<TableDecl> {
 /// `retain 90d`; a second `retain` on the same store or table is reported (and kept).
 fn lower_retain(cx: &mut Cx<'_>, pair: Pair<'_, Rule>, seen: &mut Seen) -> Option<Raw> {
     let span: Span = cx.span(&pair);
-    let duration = Nodes::new(cx, pair).raw(cx, Rule::duration)?;
+    let duration = Nodes::new(pair).raw(cx, Rule::duration)?;
     seen.first(cx, "retain", span);
     Some(duration)
 }
 
 /// `email: email` (field name, data class)
 fn lower_field(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<FieldDecl> {
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let name = nodes.ident(cx)?;
     let class = nodes.ident(cx)?;
     // The span ends at the class: the optional separating comma is not part of the field.

@@ -26,12 +26,12 @@ const FIREWALL_MODES: &[(&str, FirewallMode)] =
 /// `controller "Shop GmbH" { dpo "dpo@shop.example" contact "privacy@shop.example" }`
 pub(super) fn lower_controller(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Controller> {
     let span = cx.span(&pair);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let name = nodes.string(cx)?;
     let mut contacts = Vec::new();
     if let Some(body) = nodes.optional(Rule::controller_body) {
         let mut seen = Seen::new("controller");
-        for item in Nodes::new(cx, body) {
+        for item in Nodes::new(body) {
             if item.as_rule() != Rule::contact_item {
                 cx.unexpected(&item, "a controller body");
                 continue;
@@ -55,7 +55,7 @@ pub(super) fn lower_controller(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<
 
 /// `dpo "dpo@shop.example"`
 fn lower_contact(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Contact> {
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let kind_pair = nodes.expect(cx, Rule::contact_kind)?;
     let kind = cx.word(&kind_pair, CONTACT_KINDS)?;
     let value = nodes.string(cx)?;
@@ -64,7 +64,7 @@ fn lower_contact(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Contact> {
 
 /// `trust_domain "shop.example"`
 pub(super) fn lower_trust_domain(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<StrLit> {
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     Some(nodes.string(cx)?)
 }
 
@@ -73,7 +73,7 @@ pub(super) fn lower_firewall_default(
     cx: &mut Cx<'_>,
     pair: Pair<'_, Rule>,
 ) -> Option<FirewallModeLit> {
-    let mode = Nodes::new(cx, pair).expect(cx, Rule::firewall_mode)?;
+    let mode = Nodes::new(pair).expect(cx, Rule::firewall_mode)?;
     lower_firewall_mode(cx, &mode)
 }
 
@@ -85,7 +85,7 @@ pub(super) fn lower_firewall_mode(cx: &mut Cx<'_>, pair: &Pair<'_, Rule>) -> Opt
 /// `severity unused-port warning`
 pub(super) fn lower_severity(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<SeverityDecl> {
     let span = cx.span(&pair);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let rule = nodes.ident(cx)?;
     let level_pair = nodes.expect(cx, Rule::severity_level)?;
     let level = cx.word(&level_pair, SEVERITY_LEVELS)?;
@@ -95,10 +95,10 @@ pub(super) fn lower_severity(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Se
 /// `purpose order_fulfilment basis contract "Fulfil and ship orders"`
 pub(super) fn lower_purpose(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<PurposeDecl> {
     let span = cx.span(&pair);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let name = nodes.ident(cx)?;
     let basis = match nodes.optional(Rule::basis) {
-        Some(basis) => Some(Nodes::new(cx, basis).ident(cx)?),
+        Some(basis) => Some(Nodes::new(basis).ident(cx)?),
         None => None,
     };
     let description = nodes.optional(Rule::string).map(|s| cx.string(&s));
@@ -108,7 +108,7 @@ pub(super) fn lower_purpose(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Pur
 /// `site fra_dc country DE "Colo Frankfurt"`
 pub(super) fn lower_site(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<SiteDecl> {
     let span = cx.span(&pair);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let name = nodes.ident(cx)?;
     let country = nodes.ident(cx)?;
     let description = nodes.optional(Rule::string).map(|s| cx.string(&s));

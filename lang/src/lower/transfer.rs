@@ -9,7 +9,7 @@ use crate::parser::Rule;
 /// `transfer EU -> US { mechanism dpf  recipient analytics  reference "DPF list entry" }`
 pub(super) fn lower_transfer(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<TransferDecl> {
     let span = cx.span(&pair);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let from = nodes.ident(cx)?;
     let to = nodes.ident(cx)?;
     let mut transfer = TransferDecl {
@@ -24,11 +24,11 @@ pub(super) fn lower_transfer(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Tr
         match item.as_rule() {
             Rule::mechanism_item => transfer.mechanisms.push(lower_mechanism(cx, item)?),
             Rule::recipient_item => {
-                let names = lower_names(cx, Nodes::new(cx, item));
+                let names = lower_names(cx, Nodes::new(item));
                 transfer.recipients.extend(names);
             }
             Rule::reference_item => {
-                let reference = Nodes::new(cx, item).expect(cx, Rule::string)?;
+                let reference = Nodes::new(item).expect(cx, Rule::string)?;
                 transfer.references.push(cx.string(&reference));
             }
             _ => cx.unexpected(&item, "a transfer body"),
@@ -40,14 +40,14 @@ pub(super) fn lower_transfer(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Tr
 /// `mechanism scc module c2p`, `mechanism derogation explicit_consent`, `mechanism dpf`
 fn lower_mechanism(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Mechanism> {
     let span = cx.span(&pair);
-    let mechanism = Nodes::new(cx, pair).expect(cx, Rule::mechanism)?;
-    let mut nodes = Nodes::new(cx, mechanism);
+    let mechanism = Nodes::new(pair).expect(cx, Rule::mechanism)?;
+    let mut nodes = Nodes::new(mechanism);
     let Some(inner) = nodes.next() else {
         cx.internal(span, "empty transfer mechanism");
         return None;
     };
     let rule = inner.as_rule();
-    let mut parts = Nodes::new(cx, inner);
+    let mut parts = Nodes::new(inner);
     let kind = match rule {
         Rule::scc => MechanismKind::Scc(parts.optional(Rule::ident).map(|m| cx.ident(&m))),
         Rule::derogation => MechanismKind::Derogation(parts.ident(cx)?),

@@ -9,7 +9,7 @@ use crate::parser::Rule;
 /// `waive unencrypted-personal-data on flow legacy -> crm.sync until 2027-03-31 { ... }`
 pub(super) fn lower_waiver(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<WaiverDecl> {
     let span = cx.span(&pair);
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let rule = nodes.ident(cx)?;
     let subject = nodes.lower(cx, Rule::subject, lower_subject)?;
     let until = nodes.raw(cx, Rule::date)?;
@@ -26,7 +26,7 @@ pub(super) fn lower_waiver(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Waiv
                 continue;
             }
         };
-        let value = Nodes::new(cx, item).string(cx)?;
+        let value = Nodes::new(item).string(cx)?;
         // Written twice is reported, but both are kept: the syntax tree lists every one.
         seen.first(cx, attr, item_span);
         list.push(value);
@@ -37,14 +37,14 @@ pub(super) fn lower_waiver(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Waiv
 /// What is waived: `flow a -> b.p`, `port s.p`, `store s.st`, `service s`, `data c` or
 /// `transfer EU -> US`.
 fn lower_subject(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Subject> {
-    let mut nodes = Nodes::new(cx, pair);
+    let mut nodes = Nodes::new(pair);
     let Some(inner) = nodes.next() else {
-        cx.internal(nodes.parent, "empty waiver subject");
+        cx.internal(nodes.parent_span(cx), "empty waiver subject");
         return None;
     };
     let span = cx.span(&inner);
     let rule = inner.as_rule();
-    let mut parts = Nodes::new(cx, inner);
+    let mut parts = Nodes::new(inner);
     Some(match rule {
         Rule::subject_flow => {
             let source = parts.ident(cx)?;

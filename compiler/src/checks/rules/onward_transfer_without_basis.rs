@@ -98,13 +98,13 @@ fn diagnostic(cx: &Context<'_>, check: &TransferCheck<'_>, unfounded: &Unfounded
         }
     }
     let names = |classes: &[ClassId]| {
-        transfer_basis::join_and(classes.iter().map(|c| format!("`{}`", model.class(*c).name)).collect())
+        classes.iter().map(|c| format!("`{}`", model.class(*c).name)).collect::<Vec<_>>().join(", ")
     };
     let mut hops: Vec<(Span, String)> = Vec::new();
     if let Some((path, classes)) = routes.first() {
         let who = names(classes);
         for (i, hop) in path.iter().enumerate() {
-            hops.push((model.flow(*hop).head_span, hop_label(cx, check, i + 1, *hop, &who)));
+            hops.push((model.flow(*hop).head_span, hop_label(cx, check, i + 1, *hop, &who, classes.len())));
         }
     }
     let number = routes.first().map_or(0, |(path, _)| path.len()) + 1;
@@ -121,8 +121,9 @@ fn diagnostic(cx: &Context<'_>, check: &TransferCheck<'_>, unfounded: &Unfounded
     .at(
         flow.head_span,
         format!(
-            "{hop}EU-origin {} goes on to {countries} without a basis",
-            transfer_basis::class_list(model, &unfounded.classes)
+            "{hop}EU-origin {} {} on to {countries} without a basis",
+            transfer_basis::class_list(model, &unfounded.classes),
+            if unfounded.classes.len() == 1 { "goes" } else { "go" }
         ),
     );
     for (span, label) in hops {
@@ -152,11 +153,13 @@ fn diagnostic(cx: &Context<'_>, check: &TransferCheck<'_>, unfounded: &Unfounded
         .find(|c| !cx.reference.is_eea(**c))
         .map_or_else(|| "EU".to_string(), |c| jurisdiction_code(crate::model::Jurisdiction::Country(*c)));
     let module = if source.external { "p2p" } else { "c2p" };
-    diagnostic.with_help(transfer_basis::help(cx, unfounded, &from, module))
+    diagnostic.with_help(transfer_basis::help(cx, unfounded, Leg::Onward, &from, module))
 }
 
-/// `hop 2: EU-origin `email` leaves the EEA here, for the United Kingdom`.
-fn hop_label(cx: &Context<'_>, check: &TransferCheck<'_>, number: usize, hop: FlowId, who: &str) -> String {
+/// `` hop 2: EU-origin `email` leaves the EEA here, for the United Kingdom ``; `count` is the
+/// number of classes `who` names.
+fn hop_label(cx: &Context<'_>, check: &TransferCheck<'_>, number: usize, hop: FlowId, who: &str, count: usize) -> String {
+    let verb = |one: &'static str, many: &'static str| if count == 1 { one } else { many };
     let flow = cx.model.flow(hop);
     let target = cx.model.service(flow.target);
     let outside = || {
@@ -165,9 +168,11 @@ fn hop_label(cx: &Context<'_>, check: &TransferCheck<'_>, number: usize, hop: Fl
         transfer_basis::country_list(cx.reference, countries)
     };
     match (check.in_eea(flow.source), check.in_eea(flow.target)) {
-        (true, true) => format!("hop {number}: {who}, collected in the EEA, goes to `{}`", target.name),
-        (true, false) => format!("hop {number}: EU-origin {who} leaves the EEA here, for {}", outside()),
-        (false, false) => format!("hop {number}: EU-origin {who} goes on to {}", outside()),
-        (false, true) => format!("hop {number}: {who} returns to the EEA"),
+        (true, true) => format!("hop {number}: {who}, collected in the EEA, {} to `{}`", verb("goes", "go"), target.name),
+        (true, false) => {
+            format!("hop {number}: EU-origin {who} {} the EEA here, for {}", verb("leaves", "leave"), outside())
+        }
+        (false, false) => format!("hop {number}: EU-origin {who} {} on to {}", verb("goes", "go"), outside()),
+        (false, true) => format!("hop {number}: {who} {} to the EEA", verb("returns", "return")),
     }
 }

@@ -3,7 +3,7 @@
 use ward_lang::{Code, Diagnostic};
 
 use crate::checks::{Context, Finding, Rule};
-use crate::model::{Field, Model, Store, StoreId, Subject, Table};
+use crate::model::{Engine, Field, Model, Store, StoreId, Subject, Table};
 
 ward_lang::declare_codes! {
     /// ## What it checks
@@ -29,11 +29,17 @@ ward_lang::declare_codes! {
     ///
     /// ## Compliant
     /// ```ward
-    /// store orders postgres retain 2y { table customers { email: email } }
+    /// service shop in aws:eu-central-1 {
+    ///   hosts 198.18.1.0/24  purpose order_fulfilment
+    ///   store orders postgres retain 2y { table customers { email: email } }
+    /// }
     /// ```
     /// or per table:
     /// ```ward
-    /// store orders postgres { table customers retain 2y { email: email } }
+    /// service shop in aws:eu-central-1 {
+    ///   hosts 198.18.1.0/24  purpose order_fulfilment
+    ///   store orders postgres { table customers retain 2y { email: email } }
+    /// }
     /// ```
     ///
     /// ## How to fix
@@ -112,17 +118,33 @@ fn diagnostic(model: &Model, id: StoreId, offending: &[&Table]) -> Diagnostic {
 
 /// How to fix: a store-level `retain`, or (when the store has declared tables) per table.
 fn help(store: &Store, offending: &[&Table]) -> String {
+    let engine = store
+        .engine
+        .map_or(String::new(), |e| format!(" {}", engine_keyword(e)));
     let store_level = format!(
-        "declare how long the data is kept: `store {} retain <period>` (e.g. `retain 2y`)",
+        "declare how long the data is kept: `store {}{engine} retain <period>` (e.g. `retain 2y`)",
         store.name
     );
-    let declared = offending.iter().find(|t| !is_implicit(store, t));
-    match declared {
+    match offending.iter().find(|t| !is_implicit(store, t)) {
         Some(table) => format!(
-            "{store_level}, or `table {} retain <period>` for each table with personal data",
+            "{store_level}, or a period on each table with personal data (`table {} retain <period>`)",
             table.name
         ),
         None => store_level,
+    }
+}
+
+/// The engine as written after the store's name.
+fn engine_keyword(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Postgres => "postgres",
+        Engine::Mysql => "mysql",
+        Engine::Mongodb => "mongodb",
+        Engine::S3 => "s3",
+        Engine::Redis => "redis",
+        Engine::Elasticsearch => "elasticsearch",
+        Engine::Kafka => "kafka",
+        Engine::Other => "other",
     }
 }
 

@@ -142,5 +142,8 @@ fn diagnostic(cx: &Context<'_>, unfounded: &Unfounded<'_>) -> Diagnostic {
             source.name,
         ));
     }
-    diagnostic.with_help(transfer_basis::help(cx, unfounded, "EU", "c2p"))
+    // Data that reaches the EU exporter only from abroad goes back, typically from a processor
+    // to its controller (module four); otherwise a controller sends it to a processor.
+    let module = if unfounded.classes.iter().all(|s| !s.eea_origin) { "p2c" } else { "c2p" };
+    diagnostic.with_help(transfer_basis::help(cx, unfounded, Leg::Direct, "EU", module))
 }

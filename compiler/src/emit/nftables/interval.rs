@@ -1,0 +1,444 @@
+//! Address and port intervals, and the normalisation that keeps set elements disjoint.
+//!
+//! The kernel rejects overlapping elements in a concatenated interval set ("File exists"), and
+//! nft does not merge them. Every set ward writes therefore goes through [`disjoint`]: exact
+//! duplicates become one element with the labels (flows) of all of them, and boxes that
+//! overlap partially are cut into pieces along every boundary, each piece carrying the labels
+//! of every box that covers it. The common case, where nothing overlaps, is one sort and one
+//! linear check.
+
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use ipnet::IpNet;
+
+use crate::model::PortRange;
+
+/// An inclusive interval of addresses (IPv4 as the low 32 bits) or ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Iv {
+    pub lo: u128,
+    pub hi: u128,
+}
+
+/// IPv4 or IPv6: which set, which rule, which payload field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Family {
+    V4,
+    V6,
+}
+
+impl Family {
+    pub const BOTH: [Family; 2] = [Family::V4, Family::V6];
+
+    /// Address width in bits.
+    pub fn bits(self) -> u32 {
+        match self {
+            Family::V4 => 32,
+            Family::V6 => 128,
+        }
+    }
+
+    /// Set name suffix (`4`, `6`).
+    pub fn digit(self) -> &'static str {
+        match self {
+            Family::V4 => "4",
+            Family::V6 => "6",
+        }
+    }
+
+    /// nft payload protocol (`ip`, `ip6`).
+    pub fn proto(self) -> &'static str {
+        match self {
+            Family::V4 => "ip",
+            Family::V6 => "ip6",
+        }
+    }
+
+    /// nft data type (`ipv4_addr`, `ipv6_addr`).
+    pub fn addr_type(self) -> &'static str {
+        match self {
+            Family::V4 => "ipv4_addr",
+            Family::V6 => "ipv6_addr",
+        }
+    }
+}
+
+impl Iv {
+    pub fn new(lo: u128, hi: u128) -> Iv {
+        Iv { lo, hi }
+    }
+
+    /// The addresses of a network (host bits ignored).
+    pub fn of_net(net: &IpNet) -> (Family, Iv) {
+        match net.trunc() {
+            IpNet::V4(n) => {
+                let lo = u32::from(n.network());
+                let hi = u32::from(n.broadcast());
+                (Family::V4, Iv::new(u128::from(lo), u128::from(hi)))
+            }
+            IpNet::V6(n) => {
+                let lo = u128::from(n.network());
+                let hi = u128::from(n.broadcast());
+                (Family::V6, Iv::new(lo, hi))
+            }
+        }
+    }
+
+    pub fn of_ports(range: PortRange) -> Iv {
+        let (a, b) = (range.first.min(range.last), range.first.max(range.last));
+        Iv::new(u128::from(a), u128::from(b))
+    }
+
+    #[cfg(test)]
+    pub fn overlaps(self, other: Iv) -> bool {
+        self.lo <= other.hi && other.lo <= self.hi
+    }
+
+    /// The prefix length when the interval is exactly one CIDR block of a `bits`-wide space.
+    pub fn prefix_len(self, bits: u32) -> Option<u32> {
+        let span = self.hi.checked_sub(self.lo)?;
+        // A block has a size that is a power of two (span is all ones) and an aligned start.
+        if span & span.wrapping_add(1) != 0 || self.lo & span != 0 {
+            return None;
+        }
+        bits.checked_sub(span.count_ones())
+    }
+}
+
+/// Sorts intervals and merges overlapping and adjacent ones (`10.0.0.0/25` + `10.0.0.128/25` =
+/// `10.0.0.0/24`): the normal form of one service's networks.
+pub fn aggregate(ivs: &mut Vec<Iv>) {
+    ivs.sort_unstable();
+    let mut out: Vec<Iv> = Vec::with_capacity(ivs.len());
+    for iv in ivs.drain(..) {
+        match out.last_mut() {
+            Some(last) if iv.lo <= last.hi.saturating_add(1) => last.hi = last.hi.max(iv.hi),
+            _ => out.push(iv),
+        }
+    }
+    *ivs = out;
+}
+
+/// Up to three dimensions: `(address, port)`, `(address, address, port)`, or one.
+pub type Key = [Iv; 3];
+
+/// A set element before normalisation: a box and what it stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry<L> {
+    pub key: Key,
+    pub label: L,
+}
+
+/// Disjoint elements with their labels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Elements<L> {
+    /// Sorted by key; no two overlap.
+    pub items: Vec<Item>,
+    /// Labels of all items; an item's are `labels[item.labels.0..item.labels.1]`, sorted.
+    pub labels: Vec<L>,
+}
+
+impl<L> Default for Elements<L> {
+    fn default() -> Self {
+        Elements { items: Vec::new(), labels: Vec::new() }
+    }
+}
+
+/// One element of a set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Item {
+    pub key: Key,
+    pub labels: (u32, u32),
+}
+
+impl<L> Elements<L> {
+    /// The labels of an item.
+    pub fn labels_of(&self, item: &Item) -> &[L] {
+        self.labels.get(item.labels.0 as usize..item.labels.1 as usize).unwrap_or(&[])
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// Makes the boxes of `entries` (using the first `dims` dimensions of each key) pairwise
+/// disjoint, merging the labels of boxes that cover the same points.
+pub fn disjoint<L: Copy + Ord>(dims: usize, mut entries: Vec<Entry<L>>) -> Elements<L> {
+    let dims = dims.clamp(1, 3);
+    entries.sort_unstable();
+    entries.dedup();
+    if overlap_possible(&entries, 0, dims) {
+        entries = refine(entries, 0, dims);
+        entries.sort_unstable();
+        entries.dedup();
+    }
+    group(entries)
+}
+
+/// Turns sorted entries whose keys are equal or disjoint into items.
+fn group<L: Copy + Ord>(entries: Vec<Entry<L>>) -> Elements<L> {
+    let mut out = Elements { items: Vec::with_capacity(entries.len()), labels: Vec::with_capacity(entries.len()) };
+    let mut start = 0;
+    while start < entries.len() {
+        let key = entries.get(start).map(|e| e.key).unwrap_or_default();
+        let end = entries.get(start..).map_or(start, |rest| {
+            start + rest.iter().take_while(|e| e.key == key).count()
+        });
+        let first = out.labels.len() as u32;
+        // Sorted by (key, label) and deduplicated: the labels of one key are sorted and unique.
+        out.labels.extend(entries.get(start..end).unwrap_or(&[]).iter().map(|e| e.label));
+        out.items.push(Item { key, labels: (first, out.labels.len() as u32) });
+        start = end.max(start + 1);
+    }
+    out
+}
+
+/// Whether two boxes of `entries` (sorted, all equal in dimensions `< dim`) might overlap
+/// without being equal. Conservative: it says yes as soon as intervals overlap in one
+/// dimension among entries equal in the previous ones.
+fn overlap_possible<L>(entries: &[Entry<L>], dim: usize, dims: usize) -> bool {
+    let Some(first) = entries.first() else { return false };
+    let mut group_start = 0;
+    let mut current = first.key[dim];
+    let mut max_hi: Option<u128> = None;
+    for (i, entry) in entries.iter().enumerate() {
+        let iv = entry.key[dim];
+        if iv == current {
+            continue;
+        }
+        // A new distinct interval in this dimension: check the group that just ended.
+        if let Some(hi) = max_hi {
+            if current.lo <= hi {
+                return true;
+            }
+        }
+        max_hi = Some(max_hi.map_or(current.hi, |h| h.max(current.hi)));
+        if dim + 1 < dims && overlap_possible(entries.get(group_start..i).unwrap_or(&[]), dim + 1, dims) {
+            return true;
+        }
+        group_start = i;
+        current = iv;
+    }
+    if let Some(hi) = max_hi {
+        if current.lo <= hi {
+            return true;
+        }
+    }
+    dim + 1 < dims && overlap_possible(entries.get(group_start..).unwrap_or(&[]), dim + 1, dims)
+}
+
+/// Cuts every box along every boundary of every other box in dimension `dim`, then recurses
+/// into groups of equal intervals. The result has pairwise equal-or-disjoint boxes.
+fn refine<L: Copy + Ord>(entries: Vec<Entry<L>>, dim: usize, dims: usize) -> Vec<Entry<L>> {
+    if dim >= dims || entries.len() < 2 {
+        return entries;
+    }
+    let mut starts: Vec<u128> = Vec::with_capacity(entries.len() * 2);
+    for e in &entries {
+        starts.push(e.key[dim].lo);
+        if let Some(next) = e.key[dim].hi.checked_add(1) {
+            starts.push(next);
+        }
+    }
+    starts.sort_unstable();
+    starts.dedup();
+    let mut pieces = Vec::with_capacity(entries.len());
+    for e in &entries {
+        let iv = e.key[dim];
+        let mut i = starts.partition_point(|&s| s < iv.lo);
+        while let Some(&lo) = starts.get(i) {
+            if lo > iv.hi {
+                break;
+            }
+            let hi = starts.get(i + 1).map_or(iv.hi, |&next| (next - 1).min(iv.hi));
+            let mut key = e.key;
+            key[dim] = Iv::new(lo, hi);
+            pieces.push(Entry { key, label: e.label });
+            i += 1;
+        }
+    }
+    pieces.sort_unstable_by(|a, b| a.key[dim].cmp(&b.key[dim]).then(a.cmp(b)));
+    let mut out = Vec::with_capacity(pieces.len());
+    let mut rest = pieces.as_slice();
+    while let Some(first) = rest.first() {
+        let n = rest.iter().take_while(|e| e.key[dim] == first.key[dim]).count().max(1);
+        let (group, tail) = rest.split_at(n.min(rest.len()));
+        out.extend(refine(group.to_vec(), dim + 1, dims));
+        rest = tail;
+    }
+    out
+}
+
+/// Writes an address interval as nft text: `198.18.3.0/24`, `198.18.3.1`, or a range
+/// `198.18.3.1-198.18.3.9`.
+pub fn write_addr(out: &mut String, family: Family, iv: Iv) {
+    match iv.prefix_len(family.bits()) {
+        Some(len) if len == family.bits() => write_ip(out, family, iv.lo),
+        Some(len) => {
+            write_ip(out, family, iv.lo);
+            out.push('/');
+            write_u32(out, len);
+        }
+        None => {
+            write_ip(out, family, iv.lo);
+            out.push('-');
+            write_ip(out, family, iv.hi);
+        }
+    }
+}
+
+/// Writes a port interval: `8443` or `9000-9010`.
+pub fn write_ports(out: &mut String, iv: Iv) {
+    write_u32(out, iv.lo as u32);
+    if iv.hi != iv.lo {
+        out.push('-');
+        write_u32(out, iv.hi as u32);
+    }
+}
+
+/// Writes one address (the low 32 bits for IPv4) in its canonical text form.
+pub fn write_ip(out: &mut String, family: Family, addr: u128) {
+    let _ = IpText(family, addr).write_to(out);
+}
+
+/// Writes a decimal number without going through `fmt`.
+pub fn write_u32(out: &mut String, n: u32) {
+    let mut buf = [0u8; 10];
+    out.push_str(digits(&mut buf, n));
+}
+
+/// An address displayed in its canonical text form (the low 32 bits for IPv4), written without
+/// allocating.
+#[derive(Debug, Clone, Copy)]
+pub struct IpText(pub Family, pub u128);
+
+impl IpText {
+    fn write_to<W: fmt::Write>(self, out: &mut W) -> fmt::Result {
+        match self.0 {
+            Family::V4 => {
+                // "255.255.255.255" at most: format on the stack, write once.
+                let mut text = [0u8; 15];
+                let mut len = 0;
+                for (i, octet) in Ipv4Addr::from(self.1 as u32).octets().into_iter().enumerate() {
+                    if i > 0 {
+                        if let Some(slot) = text.get_mut(len) {
+                            *slot = b'.';
+                        }
+                        len += 1;
+                    }
+                    let mut buf = [0u8; 10];
+                    for &b in digits(&mut buf, u32::from(octet)).as_bytes() {
+                        if let Some(slot) = text.get_mut(len) {
+                            *slot = b;
+                        }
+                        len += 1;
+                    }
+                }
+                out.write_str(std::str::from_utf8(text.get(..len).unwrap_or(&[])).unwrap_or(""))
+            }
+            Family::V6 => write!(out, "{}", Ipv6Addr::from(self.1)),
+        }
+    }
+}
+
+impl fmt::Display for IpText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_to(f)
+    }
+}
+
+/// The decimal digits of `n`, written into the end of `buf`.
+fn digits(buf: &mut [u8; 10], mut n: u32) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(slot) = buf.get_mut(i) {
+            *slot = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(buf.get(i..).unwrap_or(&[])).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v4(s: &str) -> Iv {
+        Iv::of_net(&s.parse().unwrap()).1
+    }
+
+    fn key2(a: Iv, p: (u16, u16)) -> Key {
+        [a, Iv::new(u128::from(p.0), u128::from(p.1)), Iv::default()]
+    }
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(v4("10.0.0.0/8").prefix_len(32), Some(8));
+        assert_eq!(v4("10.0.0.1/32").prefix_len(32), Some(32));
+        assert_eq!(v4("0.0.0.0/0").prefix_len(32), Some(0));
+        assert_eq!(Iv::new(0, u128::MAX).prefix_len(128), Some(0));
+        assert_eq!(Iv::new(1, 2).prefix_len(32), None);
+        let mut s = String::new();
+        write_addr(&mut s, Family::V4, Iv::new(0x0a00_0001, 0x0a00_0009));
+        assert_eq!(s, "10.0.0.1-10.0.0.9");
+    }
+
+    #[test]
+    fn aggregate_merges_contained_and_adjacent() {
+        let mut ivs = vec![v4("10.0.0.128/25"), v4("10.0.0.0/25"), v4("10.0.0.7/32"), v4("10.9.0.0/16")];
+        aggregate(&mut ivs);
+        assert_eq!(ivs, vec![v4("10.0.0.0/24"), v4("10.9.0.0/16")]);
+    }
+
+    #[test]
+    fn duplicates_merge_labels() {
+        let e = |k, l| Entry { key: key2(v4(k), (80, 80)), label: l };
+        let out = disjoint(2, vec![e("10.0.0.0/24", 2), e("10.0.0.0/24", 1), e("10.0.1.0/24", 3)]);
+        assert_eq!(out.items.len(), 2);
+        assert_eq!(out.labels_of(&out.items[0]), &[1, 2]);
+        assert_eq!(out.labels_of(&out.items[1]), &[3]);
+    }
+
+    #[test]
+    fn nested_networks_are_split() {
+        let e = |k, p, l| Entry { key: key2(v4(k), p), label: l };
+        let out = disjoint(2, vec![e("10.0.0.0/8", (80, 90), 1), e("10.1.0.0/16", (85, 85), 2)]);
+        for (i, a) in out.items.iter().enumerate() {
+            for b in out.items.iter().skip(i + 1) {
+                assert!(!(a.key[0].overlaps(b.key[0]) && a.key[1].overlaps(b.key[1])), "{a:?} {b:?}");
+            }
+        }
+        // The shared piece carries both labels.
+        let both: Vec<_> = out.items.iter().filter(|i| out.labels_of(i) == [1, 2]).collect();
+        assert_eq!(both.len(), 1);
+        assert_eq!(both[0].key[0], v4("10.1.0.0/16"));
+        assert_eq!(both[0].key[1], Iv::new(85, 85));
+        // Everything the inputs covered is still covered.
+        let covered = |a: u128, p: u128| {
+            out.items.iter().any(|i| i.key[0].lo <= a && a <= i.key[0].hi && i.key[1].lo <= p && p <= i.key[1].hi)
+        };
+        assert!(covered(v4("10.0.0.1/32").lo, 80));
+        assert!(covered(v4("10.1.2.3/32").lo, 90));
+        assert!(covered(v4("10.255.0.0/32").lo, 85));
+        assert!(!covered(v4("11.0.0.0/32").lo, 85));
+    }
+
+    #[test]
+    fn numbers() {
+        for n in [0, 7, 10, 65535, u32::MAX] {
+            let mut s = String::new();
+            write_u32(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! The text form (`nft -f`): the primary artifact, with `#` comments for the reader.
+//!
+//! The file declares the table, deletes it and declares it in full, so that `nft -f` replaces
+//! whatever `table inet ward` was loaded before in one transaction (never `flush table`, which
+//! keeps old set elements on nft 1.0.6). Sets without elements have no `elements` clause
+//! (`elements = { }` is a syntax error).
+
+use super::interval::{self, Family, Iv};
+use super::plan::{FieldType, Index, Rule, Ruleset, Set, Stmt, Verdict};
+
+/// Renders a ruleset as nft text.
+pub fn render(ix: &Index<'_>, rs: &Ruleset<'_>) -> String {
+    let elements: usize = rs.sets.iter().map(|s| s.elements.len()).sum();
+    let mut out = String::with_capacity(4096 + elements * 96);
+    for line in &rs.header {
+        if line.is_empty() {
+            out.push_str("#\n");
+        } else {
+            out.push_str("# ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.push_str("\ntable inet ward {}\ndelete table inet ward\n\ntable inet ward {\n");
+    for (i, set) in rs.sets.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        write_set(&mut out, ix, set);
+    }
+    for chain in &rs.chains {
+        out.push_str("\n\tchain ");
+        out.push_str(chain.name);
+        out.push_str(" {\n");
+        if let Some(base) = chain.base {
+            out.push_str("\t\ttype filter hook ");
+            out.push_str(base.hook);
+            out.push_str(" priority filter; policy ");
+            out.push_str(base.policy.keyword());
+            out.push_str(";\n");
+        }
+        for rule in &chain.rules {
+            out.push_str("\t\t");
+            write_rule(&mut out, rule);
+            out.push('\n');
+        }
+        out.push_str("\t}\n");
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn write_set(out: &mut String, ix: &Index<'_>, set: &Set<'_>) {
+    out.push_str("\tset ");
+    out.push_str(&set.name);
+    out.push_str(" {\n\t\ttype ");
+    for (i, field) in set.fields.iter().enumerate() {
+        if i > 0 {
+            out.push_str(" . ");
+        }
+        out.push_str(field.nft_type());
+    }
+    out.push_str("\n\t\tflags interval\n");
+    if set.counter {
+        out.push_str("\t\tcounter\n");
+    }
+    if !set.elements.is_empty() {
+        out.push_str("\t\telements = {\n");
+        let last = set.elements.items.len().saturating_sub(1);
+        for (i, item) in set.elements.items.iter().enumerate() {
+            out.push_str("\t\t\t");
+            for (d, field) in set.fields.iter().enumerate() {
+                if d > 0 {
+                    out.push_str(" . ");
+                }
+                write_value(out, *field, item.key.get(d).copied().unwrap_or_default());
+            }
+            out.push_str(" comment \"");
+            // Sanitised when the comment was made: no `"`, `\`, `$` or control characters.
+            out.push_str(&ix.comment(set.elements.labels_of(item)));
+            out.push('"');
+            if i != last {
+                out.push(',');
+            }
+            out.push('\n');
+        }
+        out.push_str("\t\t}\n");
+    }
+    out.push_str("\t}\n");
+}
+
+fn write_value(out: &mut String, field: FieldType, iv: Iv) {
+    match field {
+        FieldType::Addr(family @ (Family::V4 | Family::V6)) => interval::write_addr(out, family, iv),
+        FieldType::Port => interval::write_ports(out, iv),
+    }
+}
+
+fn write_rule(out: &mut String, rule: &Rule) {
+    for (i, stmt) in rule.stmts.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        match stmt {
+            Stmt::Interface { key, name } => {
+                out.push_str(key);
+                out.push_str(" \"");
+                out.push_str(name);
+                out.push('"');
+            }
+            Stmt::CtState(states) => {
+                out.push_str("ct state ");
+                out.push_str(&states.join(","));
+            }
+            Stmt::Icmpv6Types(types) => {
+                out.push_str("icmpv6 type { ");
+                out.push_str(&types.join(", "));
+                out.push_str(" }");
+            }
+            Stmt::HopLimit(n) => {
+                out.push_str("ip6 hoplimit ");
+                interval::write_u32(out, u32::from(*n));
+            }
+            Stmt::Lookup { fields, set } => {
+                for (k, p) in fields.iter().enumerate() {
+                    if k > 0 {
+                        out.push_str(" . ");
+                    }
+                    out.push_str(p.protocol);
+                    out.push(' ');
+                    out.push_str(p.field);
+                }
+                out.push_str(" @");
+                out.push_str(set);
+            }
+            Stmt::Counter => out.push_str("counter"),
+            Stmt::Limit { rate, burst } => {
+                out.push_str("limit rate ");
+                interval::write_u32(out, *rate);
+                out.push_str("/second burst ");
+                interval::write_u32(out, *burst);
+                out.push_str(" packets");
+            }
+            Stmt::Log { prefix } => {
+                out.push_str("log prefix \"");
+                // Sanitised by `escape::log_prefix`.
+                out.push_str(prefix);
+                out.push('"');
+            }
+            Stmt::Verdict(verdict) => {
+                out.push_str(verdict.keyword());
+                if let Verdict::Jump(target) = verdict {
+                    out.push(' ');
+                    out.push_str(target);
+                }
+            }
+        }
+    }
+}
