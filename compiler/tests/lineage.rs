@@ -59,13 +59,27 @@ impl Lookup for Analysis {
     }
 
     fn origins(&self, class: &str, service: &str) -> Option<Vec<String>> {
-        let set = self.lineage.origins(self.class(class), self.service(service))?;
-        Some(self.lineage.countries().members(set).iter().map(CountryCode::to_string).collect())
+        let set = self
+            .lineage
+            .origins(self.class(class), self.service(service))?;
+        Some(
+            self.lineage
+                .countries()
+                .members(set)
+                .iter()
+                .map(CountryCode::to_string)
+                .collect(),
+        )
     }
 
     fn path(&self, class: &str, service: &str) -> Vec<String> {
         self.lineage
-            .path_from_eea(&self.model, &self.graph, self.class(class), self.service(service))
+            .path_from_eea(
+                &self.model,
+                &self.graph,
+                self.class(class),
+                self.service(service),
+            )
             .into_iter()
             .map(|f| self.model.flow_path(f))
             .collect()
@@ -91,11 +105,18 @@ flow gb  -> us.api { carries email }
     );
     for service in ["web", "fr", "gb", "us"] {
         assert_eq!(a.origins("email", service), codes(&["DE"]), "{service}");
-        assert!(a.lineage.has_eea_origin(a.class("email"), a.service(service)), "{service}");
+        assert!(
+            a.lineage
+                .has_eea_origin(a.class("email"), a.service(service)),
+            "{service}"
+        );
     }
     assert!(a.lineage.collects(a.class("email"), a.service("web")));
     for service in ["fr", "gb", "us"] {
-        assert!(!a.lineage.collects(a.class("email"), a.service(service)), "{service}");
+        assert!(
+            !a.lineage.collects(a.class("email"), a.service(service)),
+            "{service}"
+        );
     }
     // A class that never travels to a service has no origins there.
     assert_eq!(a.origins("user_id", "us"), None);
@@ -138,7 +159,10 @@ flow hashed -> next.api { carries email }
     }
     assert_eq!(a.origins("email", "anon"), None);
     assert_eq!(a.origins("email", "gone"), None);
-    assert_eq!(a.path("email", "next"), ["web -> hashed.api", "hashed -> next.api"]);
+    assert_eq!(
+        a.path("email", "next"),
+        ["web -> hashed.api", "hashed -> next.api"]
+    );
 }
 
 #[test]
@@ -239,9 +263,18 @@ flow asia_app -> us_app.api { carries email, user_id }
         a.origins("user_id", "us_app"),
         codes(&["HK", "ID", "IN", "JP", "KR", "SG", "TH", "TW"])
     );
-    assert!(a.lineage.has_eea_origin(a.class("email"), a.service("us_app")));
-    assert!(!a.lineage.has_eea_origin(a.class("user_id"), a.service("us_app")));
-    assert_eq!(a.path("email", "us_app"), ["eu_app -> asia_app.api", "asia_app -> us_app.api"]);
+    assert!(
+        a.lineage
+            .has_eea_origin(a.class("email"), a.service("us_app"))
+    );
+    assert!(
+        !a.lineage
+            .has_eea_origin(a.class("user_id"), a.service("us_app"))
+    );
+    assert_eq!(
+        a.path("email", "us_app"),
+        ["eu_app -> asia_app.api", "asia_app -> us_app.api"]
+    );
 }
 
 #[test]
@@ -259,7 +292,15 @@ flow web -> fr.api { carries email }
 flow fr  -> ch.api { carries email }
 "#,
     );
-    assert_eq!(a.path("email", "india"), ["web -> fr.api", "fr -> ch.api", "ch -> gb.api", "gb -> india.api"]);
+    assert_eq!(
+        a.path("email", "india"),
+        [
+            "web -> fr.api",
+            "fr -> ch.api",
+            "ch -> gb.api",
+            "gb -> india.api"
+        ]
+    );
     assert_eq!(a.path("email", "fr"), ["web -> fr.api"]);
     // Where the class is collected, the path is empty.
     assert!(a.path("email", "web").is_empty());
@@ -316,7 +357,13 @@ fn findings_on(policy: &str, day: &str) -> Vec<(String, String, Vec<String>)> {
         .outcome
         .findings
         .iter()
-        .map(|f| (f.diagnostic.code.name.to_string(), f.diagnostic.message.clone(), f.diagnostic.notes.clone()))
+        .map(|f| {
+            (
+                f.diagnostic.code.name.to_string(),
+                f.diagnostic.message.clone(),
+                f.diagnostic.notes.clone(),
+            )
+        })
         .collect()
 }
 
@@ -340,7 +387,9 @@ fn uk_transfers_need_another_basis_once_the_decision_has_expired() {
         "`shop -> london.api` transfers personal data to the United Kingdom without a Chapter V basis"
     );
     assert!(
-        notes.iter().any(|n| n.contains("applied until 2031-12-27 and has expired")),
+        notes
+            .iter()
+            .any(|n| n.contains("applied until 2031-12-27 and has expired")),
         "{notes:#?}"
     );
     let analysis = compile_on(TO_THE_UK, "2032-01-10").analysis.unwrap();

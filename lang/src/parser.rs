@@ -944,36 +944,3 @@ mod tests {
         assert_eq!(resume_point(text, 0, at), text.find("flow"));
     }
 }
-#[cfg(test)]
-mod scratch_perf {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn scratch_perf() {
-        let mut text = String::new();
-        for i in 0..40000 { text.push_str(&format!("flow svc_{i} -> svc_{i}.api {{ carries email hashed, order_total  purpose analytics }}\n")); }
-        let t = std::time::Instant::now();
-        let whole = WardParser::parse(Rule::policy, &text).map(|p| p.count());
-        println!("whole policy: {:?} {:?}", t.elapsed(), whole.is_ok());
-        let t = std::time::Instant::now();
-        let mut pos = 0; let mut n = 0;
-        while pos < text.len() {
-            let p = skip_trivia(&text, pos);
-            if p >= text.len() { break; }
-            let pairs = WardParser::parse(Rule::item, &text[p..]).unwrap();
-            let pair = pairs.into_iter().next().unwrap();
-            pos = p + pair.as_span().end(); n += 1;
-        }
-        println!("item by item: {:?} {n}", t.elapsed());
-        let t = std::time::Instant::now();
-        let mut pos = 0; let mut n = 0;
-        while pos < text.len() {
-            let p = skip_trivia(&text, pos);
-            if p >= text.len() { break; }
-            let pairs = WardParser::parse(Rule::flow_decl, &text[p..]).unwrap();
-            let pair = pairs.into_iter().next().unwrap();
-            pos = p + pair.as_span().end(); n += 1;
-        }
-        println!("flow_decl by flow_decl: {:?} {n}", t.elapsed());
-    }
-}

@@ -34,8 +34,8 @@ use ward_lang::{Diagnostic, Span};
 
 use crate::checks::Context;
 use crate::model::{
-    Carried, Certification, ClassId, FlowId, Jurisdiction, Mechanism, Model, PlacementKind,
-    Sector, Service, ServiceId, Transfer, TransferId, Transform, Travels,
+    Carried, Certification, ClassId, FlowId, Jurisdiction, Mechanism, Model, PlacementKind, Sector,
+    Service, ServiceId, Transfer, TransferId, Transform, Travels,
 };
 use crate::reference::{Adequacy, AdequacyScope, AdequacyStatus, CountryCode, Reference};
 
@@ -174,22 +174,46 @@ impl<'a> TransferCheck<'a> {
             .iter()
             .map(|s| Place {
                 in_eea: s.placement.countries.iter().any(|c| reference.is_eea(*c)),
-                outside: s.placement.countries.iter().copied().filter(|c| !reference.is_eea(*c)).collect(),
+                outside: s
+                    .placement
+                    .countries
+                    .iter()
+                    .copied()
+                    .filter(|c| !reference.is_eea(*c))
+                    .collect(),
             })
             .collect();
         let decisions: BTreeMap<CountryCode, Decision<'a>> = reference
             .adequacies()
-            .map(|a| (a.country, Decision { adequacy: a, in_force: a.in_force_on(cx.today) }))
+            .map(|a| {
+                (
+                    a.country,
+                    Decision {
+                        adequacy: a,
+                        in_force: a.in_force_on(cx.today),
+                    },
+                )
+            })
             .collect();
         let dpf = decisions.values().copied().find(|d| {
             matches!(&d.adequacy.scope, AdequacyScope::CertifiedOnly { framework } if framework == "dpf")
         });
-        let mut transfers: BTreeMap<(Jurisdiction, Jurisdiction), Vec<TransferId>> = BTreeMap::new();
+        let mut transfers: BTreeMap<(Jurisdiction, Jurisdiction), Vec<TransferId>> =
+            BTreeMap::new();
         for id in cx.model.transfer_ids() {
             let t = cx.model.transfer(id);
-            transfers.entry((t.from.value, t.to.value)).or_default().push(id);
+            transfers
+                .entry((t.from.value, t.to.value))
+                .or_default()
+                .push(id);
         }
-        TransferCheck { cx, places, decisions, dpf, transfers }
+        TransferCheck {
+            cx,
+            places,
+            decisions,
+            dpf,
+            transfers,
+        }
     }
 
     fn place(&self, service: ServiceId) -> Option<&Place> {
@@ -207,7 +231,8 @@ impl<'a> TransferCheck<'a> {
         let mut found = Vec::new();
         for id in model.flow_ids() {
             let flow = model.flow(id);
-            let (Some(source), Some(target)) = (self.place(flow.source), self.place(flow.target)) else {
+            let (Some(source), Some(target)) = (self.place(flow.source), self.place(flow.target))
+            else {
                 continue;
             };
             if target.outside.is_empty() || (leg == Leg::Direct) != source.in_eea {
@@ -227,8 +252,16 @@ impl<'a> TransferCheck<'a> {
                 .carries
                 .iter()
                 .filter(|c| model.class(c.class).is_personal())
-                .filter(|c| matches!(c.transform.travels(), Travels::Plain | Travels::Pseudonymised))
-                .map(|c| Sent { carried: c, eea_origin: self.cx.lineage.has_eea_origin(c.class, flow.source) })
+                .filter(|c| {
+                    matches!(
+                        c.transform.travels(),
+                        Travels::Plain | Travels::Pseudonymised
+                    )
+                })
+                .map(|c| Sent {
+                    carried: c,
+                    eea_origin: self.cx.lineage.has_eea_origin(c.class, flow.source),
+                })
                 .filter(|s| leg == Leg::Direct || s.eea_origin)
                 .collect();
             if classes.is_empty() {
@@ -239,7 +272,11 @@ impl<'a> TransferCheck<'a> {
                 .filter_map(|country| self.missing_basis(flow.source, flow.target, country))
                 .collect();
             if !destinations.is_empty() {
-                found.push(Unfounded { flow: id, classes, destinations });
+                found.push(Unfounded {
+                    flow: id,
+                    classes,
+                    destinations,
+                });
             }
         }
         found
@@ -247,7 +284,12 @@ impl<'a> TransferCheck<'a> {
 
     /// `None` if sending personal data from `source` to `target` in `country` has a basis;
     /// otherwise why not.
-    fn missing_basis(&self, source: ServiceId, target: ServiceId, country: CountryCode) -> Option<Destination<'a>> {
+    fn missing_basis(
+        &self,
+        source: ServiceId,
+        target: ServiceId,
+        country: CountryCode,
+    ) -> Option<Destination<'a>> {
         let model = self.cx.model;
         let recipient = model.service(target);
         let adequacy = match self.adequacy_covers(country, recipient) {
@@ -255,7 +297,14 @@ impl<'a> TransferCheck<'a> {
             Err(gap) => gap,
         };
         let mut origins = vec![Jurisdiction::Eea];
-        origins.extend(model.service(source).placement.countries.iter().map(|c| Jurisdiction::Country(*c)));
+        origins.extend(
+            model
+                .service(source)
+                .placement
+                .countries
+                .iter()
+                .map(|c| Jurisdiction::Country(*c)),
+        );
         let mut candidates: Vec<TransferId> = origins
             .into_iter()
             .filter_map(|from| self.transfers.get(&(from, Jurisdiction::Country(country))))
@@ -271,12 +320,20 @@ impl<'a> TransferCheck<'a> {
                 Some(gap) => transfers.push((id, gap)),
             }
         }
-        Some(Destination { country, adequacy, transfers })
+        Some(Destination {
+            country,
+            adequacy,
+            transfers,
+        })
     }
 
     /// Whether an adequacy decision in force covers `recipient` in `country`: `Err(None)` if
     /// the country has no decision.
-    fn adequacy_covers(&self, country: CountryCode, recipient: &Service) -> Result<(), Option<AdequacyGap<'a>>> {
+    fn adequacy_covers(
+        &self,
+        country: CountryCode,
+        recipient: &Service,
+    ) -> Result<(), Option<AdequacyGap<'a>>> {
         let Some(decision) = self.decisions.get(&country) else {
             return Err(None);
         };
@@ -291,16 +348,28 @@ impl<'a> TransferCheck<'a> {
                 AdequacyGap::Expired(a)
             }));
         }
-        if scope_covers(&a.scope, recipient) { Ok(()) } else { Err(Some(AdequacyGap::Scope(a))) }
+        if scope_covers(&a.scope, recipient) {
+            Ok(())
+        } else {
+            Err(Some(AdequacyGap::Scope(a)))
+        }
     }
 
     /// `None` if `transfer` gives a basis for sending to `target` in `country`.
-    fn transfer_gap(&self, transfer: &Transfer, target: ServiceId, country: CountryCode) -> Option<TransferGap> {
-        let listed = transfer.recipients.is_empty() || transfer.recipients.iter().any(|r| r.value == target);
+    fn transfer_gap(
+        &self,
+        transfer: &Transfer,
+        target: ServiceId,
+        country: CountryCode,
+    ) -> Option<TransferGap> {
+        let listed =
+            transfer.recipients.is_empty() || transfer.recipients.iter().any(|r| r.value == target);
         let mechanisms = self.mechanism_gaps(transfer, target, country);
         match (listed, mechanisms) {
             (true, Ok(())) => None,
-            (false, mechanisms) => Some(TransferGap::OtherRecipients { would_cover: mechanisms.is_ok() }),
+            (false, mechanisms) => Some(TransferGap::OtherRecipients {
+                would_cover: mechanisms.is_ok(),
+            }),
             (true, Err(_)) if transfer.mechanisms.is_empty() => Some(TransferGap::NoMechanism),
             (true, Err(gaps)) => Some(TransferGap::Mechanisms(gaps)),
         }
@@ -324,8 +393,12 @@ impl<'a> TransferCheck<'a> {
                 Mechanism::Dpf if self.dpf.is_none_or(|d| d.adequacy.country != country) => {
                     MechanismGap::DpfOutsideUs
                 }
-                Mechanism::Dpf if !recipient.is_certified(Certification::Dpf) => MechanismGap::DpfNotCertified,
-                Mechanism::Dpf if !self.dpf.is_some_and(|d| d.in_force) => MechanismGap::DpfNotInForce,
+                Mechanism::Dpf if !recipient.is_certified(Certification::Dpf) => {
+                    MechanismGap::DpfNotCertified
+                }
+                Mechanism::Dpf if !self.dpf.is_some_and(|d| d.in_force) => {
+                    MechanismGap::DpfNotInForce
+                }
                 Mechanism::Dpf
                 | Mechanism::Scc(_)
                 | Mechanism::Bcr
@@ -346,7 +419,9 @@ fn scope_covers(scope: &AdequacyScope, recipient: &Service) -> bool {
         AdequacyScope::CertifiedOnly { framework } => {
             framework == "dpf" && recipient.is_certified(Certification::Dpf)
         }
-        AdequacyScope::CommercialOnly | AdequacyScope::PrivateSector => recipient.sector.value == Sector::Commercial,
+        AdequacyScope::CommercialOnly | AdequacyScope::PrivateSector => {
+            recipient.sector.value == Sector::Commercial
+        }
     }
 }
 
@@ -376,7 +451,12 @@ pub fn country_name(reference: &Reference, code: CountryCode) -> String {
 
 /// `the United States and Singapore`.
 pub fn country_list(reference: &Reference, codes: impl IntoIterator<Item = CountryCode>) -> String {
-    join_and(codes.into_iter().map(|c| country_name(reference, c)).collect())
+    join_and(
+        codes
+            .into_iter()
+            .map(|c| country_name(reference, c))
+            .collect(),
+    )
 }
 
 /// `a`, `a and b`, `a, b and c`.
@@ -394,7 +474,11 @@ pub fn class_list(model: &Model, sent: &[Sent<'_>]) -> String {
         .iter()
         .map(|s| {
             let name = &model.class(s.class()).name;
-            if s.is_pseudonymised() { format!("`{name}` (pseudonymised)") } else { format!("`{name}`") }
+            if s.is_pseudonymised() {
+                format!("`{name}` (pseudonymised)")
+            } else {
+                format!("`{name}`")
+            }
         })
         .collect();
     items.join(", ")
@@ -404,7 +488,10 @@ pub fn class_list(model: &Model, sent: &[Sent<'_>]) -> String {
 pub fn location_text(model: &Model, service: &Service) -> String {
     match &service.placement.kind {
         PlacementKind::Region { provider, region } => format!("{}:{region}", provider.as_str()),
-        PlacementKind::Site(id) => model.sites.get(id.index()).map_or_else(|| service.placement.to_string(), |s| s.name.clone()),
+        PlacementKind::Site(id) => model
+            .sites
+            .get(id.index())
+            .map_or_else(|| service.placement.to_string(), |s| s.name.clone()),
     }
 }
 
@@ -413,16 +500,36 @@ pub fn location_text(model: &Model, service: &Service) -> String {
 pub fn location_label(cx: &Context<'_>, service: &Service) -> (Span, String) {
     let reference = cx.reference;
     let countries = &service.placement.countries;
-    let inside: Vec<CountryCode> = countries.iter().copied().filter(|c| reference.is_eea(*c)).collect();
-    let outside: Vec<CountryCode> = countries.iter().copied().filter(|c| !reference.is_eea(*c)).collect();
+    let inside: Vec<CountryCode> = countries
+        .iter()
+        .copied()
+        .filter(|c| reference.is_eea(*c))
+        .collect();
+    let outside: Vec<CountryCode> = countries
+        .iter()
+        .copied()
+        .filter(|c| !reference.is_eea(*c))
+        .collect();
     let text = location_text(cx.model, service);
     let message = match (inside.is_empty(), outside.is_empty()) {
-        (false, true) if countries.len() == 1 => format!("`{text}` is in {}, in the EEA", country_list(reference, inside)),
-        (false, true) => format!("`{text}` keeps data in {}, all in the EEA", country_list(reference, inside)),
+        (false, true) if countries.len() == 1 => format!(
+            "`{text}` is in {}, in the EEA",
+            country_list(reference, inside)
+        ),
+        (false, true) => format!(
+            "`{text}` keeps data in {}, all in the EEA",
+            country_list(reference, inside)
+        ),
         (true, false) if countries.len() == 1 => {
-            format!("`{text}` is in {}, outside the EEA", country_list(reference, outside))
+            format!(
+                "`{text}` is in {}, outside the EEA",
+                country_list(reference, outside)
+            )
         }
-        (true, false) => format!("`{text}` keeps data in {}, outside the EEA", country_list(reference, outside)),
+        (true, false) => format!(
+            "`{text}` keeps data in {}, outside the EEA",
+            country_list(reference, outside)
+        ),
         _ => format!(
             "`{text}` keeps data in {} (EEA) and {} (outside the EEA)",
             country_list(reference, inside),
@@ -434,7 +541,11 @@ pub fn location_label(cx: &Context<'_>, service: &Service) -> (Span, String) {
 
 /// `the adequacy decision for the United States ((EU) 2023/1795)`.
 fn decision_name(reference: &Reference, a: &Adequacy) -> String {
-    format!("the adequacy decision for {} ({})", country_name(reference, a.country), a.decision)
+    format!(
+        "the adequacy decision for {} ({})",
+        country_name(reference, a.country),
+        a.decision
+    )
 }
 
 /// Who an adequacy decision with a limited scope covers.
@@ -454,14 +565,21 @@ fn scope_text(scope: &AdequacyScope) -> &'static str {
 fn outside_scope(scope: &AdequacyScope, recipient: &Service) -> String {
     match scope {
         AdequacyScope::CertifiedOnly { framework } => {
-            format!("`{}` is not declared `certified {framework}`", recipient.name)
+            format!(
+                "`{}` is not declared `certified {framework}`",
+                recipient.name
+            )
         }
         _ => format!("`{}` is declared `sector public`", recipient.name),
     }
 }
 
 /// The note explaining why no adequacy decision covers the transfer to `destination`.
-pub fn adequacy_note(cx: &Context<'_>, destination: &Destination<'_>, recipient: &Service) -> String {
+pub fn adequacy_note(
+    cx: &Context<'_>,
+    destination: &Destination<'_>,
+    recipient: &Service,
+) -> String {
     let reference = cx.reference;
     let Some(gap) = destination.adequacy else {
         return format!(
@@ -528,7 +646,11 @@ pub fn transfer_head(transfer: &Transfer) -> String {
 }
 
 /// Labels on the declared transfers that did not apply, and why.
-pub fn transfer_labels(cx: &Context<'_>, destination: &Destination<'_>, recipient: &Service) -> Vec<(Span, String)> {
+pub fn transfer_labels(
+    cx: &Context<'_>,
+    destination: &Destination<'_>,
+    recipient: &Service,
+) -> Vec<(Span, String)> {
     let model = cx.model;
     let mut labels = Vec::new();
     for (id, gap) in &destination.transfers {
@@ -536,25 +658,38 @@ pub fn transfer_labels(cx: &Context<'_>, destination: &Destination<'_>, recipien
         let head = transfer_head(transfer);
         match gap {
             TransferGap::OtherRecipients { .. } => {
-                let names: Vec<String> =
-                    transfer.recipients.iter().map(|r| format!("`{}`", model.service(r.value).name)).collect();
+                let names: Vec<String> = transfer
+                    .recipients
+                    .iter()
+                    .map(|r| format!("`{}`", model.service(r.value).name))
+                    .collect();
                 let span = match (transfer.recipients.first(), transfer.recipients.last()) {
                     (Some(first), Some(last)) => first.span.to(last.span),
                     _ => transfer.span,
                 };
                 labels.push((
                     span,
-                    format!("this `{head}` covers only {}, not `{}`", join_and(names), recipient.name),
+                    format!(
+                        "this `{head}` covers only {}, not `{}`",
+                        join_and(names),
+                        recipient.name
+                    ),
                 ));
             }
             TransferGap::NoMechanism => {
-                labels.push((transfer.from.span.to(transfer.to.span), format!("`{head}` declares no mechanism")));
+                labels.push((
+                    transfer.from.span.to(transfer.to.span),
+                    format!("`{head}` declares no mechanism"),
+                ));
             }
             TransferGap::Mechanisms(gaps) => {
                 for (span, gap) in gaps {
                     let message = match gap {
                         MechanismGap::Adequacy => {
-                            format!("`adequacy` is no basis here: {}", adequacy_short(cx, destination, recipient))
+                            format!(
+                                "`adequacy` is no basis here: {}",
+                                adequacy_short(cx, destination, recipient)
+                            )
                         }
                         MechanismGap::DpfOutsideUs => format!(
                             "`dpf` covers only recipients in the United States, not in {}",
@@ -565,7 +700,10 @@ pub fn transfer_labels(cx: &Context<'_>, destination: &Destination<'_>, recipien
                             recipient.name
                         ),
                         MechanismGap::DpfNotInForce => {
-                            format!("`dpf`: the EU-US adequacy decision is not in force on {}", cx.today)
+                            format!(
+                                "`dpf`: the EU-US adequacy decision is not in force on {}",
+                                cx.today
+                            )
                         }
                     };
                     labels.push((*span, message));
@@ -579,13 +717,21 @@ pub fn transfer_labels(cx: &Context<'_>, destination: &Destination<'_>, recipien
 /// The declaration that would give the transfer a basis, and the alternatives, as help text.
 /// `from` is the origin to declare (`EU`, or the country an onward transfer leaves from) and
 /// `module` the SCC module to suggest.
-pub fn help(cx: &Context<'_>, unfounded: &Unfounded<'_>, leg: Leg, from: &str, module: &str) -> String {
+pub fn help(
+    cx: &Context<'_>,
+    unfounded: &Unfounded<'_>,
+    leg: Leg,
+    from: &str,
+    module: &str,
+) -> String {
     let model = cx.model;
     let flow = model.flow(unfounded.flow);
     let recipient = model.service(flow.target);
     let name = &recipient.name;
     let declaration = |to: CountryCode| {
-        format!("`transfer {from} -> {to} {{ mechanism scc module {module}  recipient {name}  reference \"...\" }}`")
+        format!(
+            "`transfer {from} -> {to} {{ mechanism scc module {module}  recipient {name}  reference \"...\" }}`"
+        )
     };
     let mut parts = Vec::new();
     // Destinations with nothing particular to say share one example.
@@ -598,12 +744,17 @@ pub fn help(cx: &Context<'_>, unfounded: &Unfounded<'_>, leg: Leg, from: &str, m
             .find(|(_, gap)| *gap == TransferGap::OtherRecipients { would_cover: true })
             .map(|(id, _)| transfer_head(model.transfer(*id)));
         let alternative = match destination.adequacy.map(|g| (g, &g.decision().scope)) {
-            Some((AdequacyGap::Scope(_), AdequacyScope::CertifiedOnly { framework })) => Some(format!(
-                "if `{name}` is certified under the Data Privacy Framework (https://www.dataprivacyframework.gov/list), declare `certified {framework}` in its service"
-            )),
-            Some((AdequacyGap::Scope(_), AdequacyScope::CommercialOnly | AdequacyScope::PrivateSector)) => {
-                Some(format!("if `{name}` is in fact a private company, declare `sector commercial` in its service"))
+            Some((AdequacyGap::Scope(_), AdequacyScope::CertifiedOnly { framework })) => {
+                Some(format!(
+                    "if `{name}` is certified under the Data Privacy Framework (https://www.dataprivacyframework.gov/list), declare `certified {framework}` in its service"
+                ))
             }
+            Some((
+                AdequacyGap::Scope(_),
+                AdequacyScope::CommercialOnly | AdequacyScope::PrivateSector,
+            )) => Some(format!(
+                "if `{name}` is in fact a private company, declare `sector commercial` in its service"
+            )),
             _ => None,
         };
         if existing.is_none() && alternative.is_none() {
@@ -616,7 +767,10 @@ pub fn help(cx: &Context<'_>, unfounded: &Unfounded<'_>, leg: Leg, from: &str, m
                 declaration(to)
             )
         } else {
-            format!("declare the basis, e.g. standard contractual clauses: {}", declaration(to))
+            format!(
+                "declare the basis, e.g. standard contractual clauses: {}",
+                declaration(to)
+            )
         };
         if let Some(alternative) = alternative {
             text.push_str("; or, ");
@@ -636,7 +790,10 @@ pub fn help(cx: &Context<'_>, unfounded: &Unfounded<'_>, leg: Leg, from: &str, m
             ),
         ),
     }
-    let example = unfounded.classes.first().map_or("...", |s| model.class(s.class()).name.as_str());
+    let example = unfounded
+        .classes
+        .first()
+        .map_or("...", |s| model.class(s.class()).name.as_str());
     parts.push(match leg {
         Leg::Direct => format!(
             "or keep the data in the EEA (place `{name}` in an EEA region), or stop sending it (`carries {example} redacted`)"
@@ -647,23 +804,43 @@ pub fn help(cx: &Context<'_>, unfounded: &Unfounded<'_>, leg: Leg, from: &str, m
 }
 
 /// The notes common to both rules: adequacy per destination, and pseudonymised classes.
-pub fn notes(cx: &Context<'_>, unfounded: &Unfounded<'_>, mut diagnostic: Diagnostic) -> Diagnostic {
+pub fn notes(
+    cx: &Context<'_>,
+    unfounded: &Unfounded<'_>,
+    mut diagnostic: Diagnostic,
+) -> Diagnostic {
     let model = cx.model;
     let recipient = model.service(model.flow(unfounded.flow).target);
-    let undecided: Vec<CountryCode> =
-        unfounded.destinations.iter().filter(|d| d.adequacy.is_none()).map(|d| d.country).collect();
+    let undecided: Vec<CountryCode> = unfounded
+        .destinations
+        .iter()
+        .filter(|d| d.adequacy.is_none())
+        .map(|d| d.country)
+        .collect();
     if !undecided.is_empty() {
-        diagnostic = diagnostic
-            .with_note(format!("there is no adequacy decision for {} (Art. 45)", country_list(cx.reference, undecided)));
+        diagnostic = diagnostic.with_note(format!(
+            "there is no adequacy decision for {} (Art. 45)",
+            country_list(cx.reference, undecided)
+        ));
     }
-    for destination in unfounded.destinations.iter().filter(|d| d.adequacy.is_some()) {
+    for destination in unfounded
+        .destinations
+        .iter()
+        .filter(|d| d.adequacy.is_some())
+    {
         diagnostic = diagnostic.with_note(adequacy_note(cx, destination, recipient));
     }
     let pseudonymised: Vec<String> = unfounded
         .classes
         .iter()
         .filter(|s| s.is_pseudonymised())
-        .map(|s| format!("`{}` travels {}", model.class(s.class()).name, transform_text(&s.carried.transform)))
+        .map(|s| {
+            format!(
+                "`{}` travels {}",
+                model.class(s.class()).name,
+                transform_text(&s.carried.transform)
+            )
+        })
         .collect();
     if !pseudonymised.is_empty() {
         diagnostic = diagnostic.with_note(format!(

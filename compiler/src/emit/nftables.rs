@@ -84,31 +84,57 @@ mod plan;
 mod text;
 
 use crate::emit::{Artifact, EmitContext};
+use crate::model::ServiceId;
 
 #[cfg(doc)]
 use crate::checks::Outcome;
 
 /// The nftables rulesets of a policy: one per internal service, and the gateway's.
+///
+/// Rulesets are independent, so they are generated on all cores (the gateway on its own
+/// thread, the hosts in chunks); the result does not depend on the number of threads.
 pub fn emit(cx: &EmitContext<'_>) -> Vec<Artifact> {
     let analysis = cx.analysis;
     let model = &analysis.model;
     let ix = plan::Index::build(model, &analysis.outcome, cx.policy_name);
-    let mut artifacts = Vec::with_capacity(2 * model.services.len() + 2);
-    for service in model.service_ids() {
-        let svc = model.service(service);
-        if svc.external {
-            continue;
+    let hosts: Vec<ServiceId> = model.service_ids().filter(|&s| !model.service(s).external).collect();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 16);
+    let chunk = hosts.len().div_ceil(threads).max(1);
+    let mut artifacts = Vec::with_capacity(2 * hosts.len() + 2);
+    std::thread::scope(|scope| {
+        let ix = &ix;
+        let gateway = scope.spawn(move || {
+            let ruleset = plan::gateway(ix);
+            [
+                Artifact { path: "nftables/gateway.json".to_string(), contents: json::render(ix, &ruleset) },
+                Artifact { path: "nftables/gateway.nft".to_string(), contents: text::render(ix, &ruleset) },
+            ]
+        });
+        let parts: Vec<_> = hosts.chunks(chunk).map(|part| scope.spawn(move || host_artifacts(ix, part))).collect();
+        for part in parts {
+            artifacts.extend(join(part));
         }
-        let ruleset = plan::host(&ix, service);
-        let stem = format!("nftables/hosts/{}", file_stem(&svc.name));
-        artifacts.push(Artifact { path: format!("{stem}.nft"), contents: text::render(&ix, &ruleset) });
-        artifacts.push(Artifact { path: format!("{stem}.json"), contents: json::render(&ix, &ruleset) });
-    }
-    let gateway = plan::gateway(&ix);
-    artifacts.push(Artifact { path: "nftables/gateway.nft".to_string(), contents: text::render(&ix, &gateway) });
-    artifacts.push(Artifact { path: "nftables/gateway.json".to_string(), contents: json::render(&ix, &gateway) });
+        artifacts.extend(join(gateway));
+    });
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     artifacts
+}
+
+/// The text and JSON rulesets of some hosts.
+fn host_artifacts(ix: &plan::Index<'_>, hosts: &[ServiceId]) -> Vec<Artifact> {
+    let mut out = Vec::with_capacity(2 * hosts.len());
+    for &service in hosts {
+        let ruleset = plan::host(ix, service);
+        let stem = format!("nftables/hosts/{}", file_stem(&ix.model.service(service).name));
+        out.push(Artifact { path: format!("{stem}.json"), contents: json::render(ix, &ruleset) });
+        out.push(Artifact { path: format!("{stem}.nft"), contents: text::render(ix, &ruleset) });
+    }
+    out
+}
+
+/// The result of a generator thread; a panic in it is re-raised here.
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle.join().unwrap_or_else(|payload| std::panic::resume_unwind(payload))
 }
 
 /// A service name as a file name. Names are identifiers (`[A-Za-z_][A-Za-z0-9_-]*`), so this

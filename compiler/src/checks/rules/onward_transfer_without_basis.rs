@@ -73,42 +73,66 @@ impl Rule for OnwardTransferWithoutBasis {
         let check = TransferCheck::new(cx);
         for unfounded in check.unfounded(Leg::Onward) {
             let flow = cx.model.flow(unfounded.flow);
-            let subject = Subject::Flow { source: flow.source, port: flow.port };
-            out.push(Finding::new(diagnostic(cx, &check, &unfounded), subject).blocking(unfounded.flow));
+            let subject = Subject::Flow {
+                source: flow.source,
+                port: flow.port,
+            };
+            out.push(
+                Finding::new(diagnostic(cx, &check, &unfounded), subject).blocking(unfounded.flow),
+            );
         }
     }
 }
 
 /// The finding's diagnostic for an onward transfer without basis.
-fn diagnostic(cx: &Context<'_>, check: &TransferCheck<'_>, unfounded: &Unfounded<'_>) -> Diagnostic {
+fn diagnostic(
+    cx: &Context<'_>,
+    check: &TransferCheck<'_>,
+    unfounded: &Unfounded<'_>,
+) -> Diagnostic {
     let model = cx.model;
     let flow = model.flow(unfounded.flow);
     let source = model.service(flow.source);
     let target = model.service(flow.target);
-    let countries =
-        transfer_basis::country_list(cx.reference, unfounded.destinations.iter().map(|d| d.country));
+    let countries = transfer_basis::country_list(
+        cx.reference,
+        unfounded.destinations.iter().map(|d| d.country),
+    );
 
     // The route from the EEA of each class, grouped by route; the first group is drawn.
     let mut routes: Vec<(Vec<FlowId>, Vec<ClassId>)> = Vec::new();
     for sent in &unfounded.classes {
-        let path = cx.lineage.path_from_eea(model, cx.graph, sent.class(), flow.source);
+        let path = cx
+            .lineage
+            .path_from_eea(model, cx.graph, sent.class(), flow.source);
         match routes.iter_mut().find(|(p, _)| *p == path) {
             Some((_, classes)) => classes.push(sent.class()),
             None => routes.push((path, vec![sent.class()])),
         }
     }
     let names = |classes: &[ClassId]| {
-        classes.iter().map(|c| format!("`{}`", model.class(*c).name)).collect::<Vec<_>>().join(", ")
+        classes
+            .iter()
+            .map(|c| format!("`{}`", model.class(*c).name))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let mut hops: Vec<(Span, String)> = Vec::new();
     if let Some((path, classes)) = routes.first() {
         let who = names(classes);
         for (i, hop) in path.iter().enumerate() {
-            hops.push((model.flow(*hop).head_span, hop_label(cx, check, i + 1, *hop, &who, classes.len())));
+            hops.push((
+                model.flow(*hop).head_span,
+                hop_label(cx, check, i + 1, *hop, &who, classes.len()),
+            ));
         }
     }
     let number = routes.first().map_or(0, |(path, _)| path.len()) + 1;
-    let hop = if number > 1 { format!("hop {number}: ") } else { String::new() };
+    let hop = if number > 1 {
+        format!("hop {number}: ")
+    } else {
+        String::new()
+    };
     let (target_span, target_label) = transfer_basis::location_label(cx, target);
     let (source_span, source_label) = transfer_basis::location_label(cx, source);
     let mut diagnostic = Diagnostic::new(
@@ -123,13 +147,19 @@ fn diagnostic(cx: &Context<'_>, check: &TransferCheck<'_>, unfounded: &Unfounded
         format!(
             "{hop}EU-origin {} {} on to {countries} without a basis",
             transfer_basis::class_list(model, &unfounded.classes),
-            if unfounded.classes.len() == 1 { "goes" } else { "go" }
+            if unfounded.classes.len() == 1 {
+                "goes"
+            } else {
+                "go"
+            }
         ),
     );
     for (span, label) in hops {
         diagnostic = diagnostic.with_secondary(span, label);
     }
-    diagnostic = diagnostic.with_secondary(target_span, target_label).with_secondary(source_span, source_label);
+    diagnostic = diagnostic
+        .with_secondary(target_span, target_label)
+        .with_secondary(source_span, source_label);
     for destination in &unfounded.destinations {
         for (span, label) in transfer_basis::transfer_labels(cx, destination, target) {
             diagnostic = diagnostic.with_secondary(span, label);
@@ -137,8 +167,15 @@ fn diagnostic(cx: &Context<'_>, check: &TransferCheck<'_>, unfounded: &Unfounded
     }
     diagnostic = transfer_basis::notes(cx, unfounded, diagnostic);
     for (path, classes) in routes.iter().skip(1) {
-        let route: Vec<String> = path.iter().map(|f| format!("`{}`", model.flow_path(*f))).collect();
-        let route = if route.is_empty() { "directly".to_string() } else { format!("via {}", route.join(", ")) };
+        let route: Vec<String> = path
+            .iter()
+            .map(|f| format!("`{}`", model.flow_path(*f)))
+            .collect();
+        let route = if route.is_empty() {
+            "directly".to_string()
+        } else {
+            format!("via {}", route.join(", "))
+        };
         diagnostic = diagnostic.with_note(format!(
             "{} reaches `{}` from the EEA by another route: {route}",
             names(classes),
@@ -151,28 +188,64 @@ fn diagnostic(cx: &Context<'_>, check: &TransferCheck<'_>, unfounded: &Unfounded
         .countries
         .iter()
         .find(|c| !cx.reference.is_eea(**c))
-        .map_or_else(|| "EU".to_string(), |c| jurisdiction_code(crate::model::Jurisdiction::Country(*c)));
+        .map_or_else(
+            || "EU".to_string(),
+            |c| jurisdiction_code(crate::model::Jurisdiction::Country(*c)),
+        );
     let module = if source.external { "p2p" } else { "c2p" };
-    diagnostic.with_help(transfer_basis::help(cx, unfounded, Leg::Onward, &from, module))
+    diagnostic.with_help(transfer_basis::help(
+        cx,
+        unfounded,
+        Leg::Onward,
+        &from,
+        module,
+    ))
 }
 
 /// `` hop 2: EU-origin `email` leaves the EEA here, for the United Kingdom ``; `count` is the
 /// number of classes `who` names.
-fn hop_label(cx: &Context<'_>, check: &TransferCheck<'_>, number: usize, hop: FlowId, who: &str, count: usize) -> String {
+fn hop_label(
+    cx: &Context<'_>,
+    check: &TransferCheck<'_>,
+    number: usize,
+    hop: FlowId,
+    who: &str,
+    count: usize,
+) -> String {
     let verb = |one: &'static str, many: &'static str| if count == 1 { one } else { many };
     let flow = cx.model.flow(hop);
     let target = cx.model.service(flow.target);
     let outside = || {
-        let countries: Vec<_> =
-            target.placement.countries.iter().copied().filter(|c| !cx.reference.is_eea(*c)).collect();
+        let countries: Vec<_> = target
+            .placement
+            .countries
+            .iter()
+            .copied()
+            .filter(|c| !cx.reference.is_eea(*c))
+            .collect();
         transfer_basis::country_list(cx.reference, countries)
     };
     match (check.in_eea(flow.source), check.in_eea(flow.target)) {
-        (true, true) => format!("hop {number}: {who}, collected in the EEA, {} to `{}`", verb("goes", "go"), target.name),
+        (true, true) => format!(
+            "hop {number}: {who}, collected in the EEA, {} to `{}`",
+            verb("goes", "go"),
+            target.name
+        ),
         (true, false) => {
-            format!("hop {number}: EU-origin {who} {} the EEA here, for {}", verb("leaves", "leave"), outside())
+            format!(
+                "hop {number}: EU-origin {who} {} the EEA here, for {}",
+                verb("leaves", "leave"),
+                outside()
+            )
         }
-        (false, false) => format!("hop {number}: EU-origin {who} {} on to {}", verb("goes", "go"), outside()),
-        (false, true) => format!("hop {number}: {who} {} to the EEA", verb("returns", "return")),
+        (false, false) => format!(
+            "hop {number}: EU-origin {who} {} on to {}",
+            verb("goes", "go"),
+            outside()
+        ),
+        (false, true) => format!(
+            "hop {number}: {who} {} to the EEA",
+            verb("returns", "return")
+        ),
     }
 }

@@ -90,7 +90,10 @@ impl Rule for TransferWithoutBasis {
         let check = TransferCheck::new(cx);
         for unfounded in check.unfounded(Leg::Direct) {
             let flow = cx.model.flow(unfounded.flow);
-            let subject = Subject::Flow { source: flow.source, port: flow.port };
+            let subject = Subject::Flow {
+                source: flow.source,
+                port: flow.port,
+            };
             out.push(Finding::new(diagnostic(cx, &unfounded), subject).blocking(unfounded.flow));
         }
     }
@@ -102,8 +105,10 @@ fn diagnostic(cx: &Context<'_>, unfounded: &Unfounded<'_>) -> Diagnostic {
     let flow = model.flow(unfounded.flow);
     let source = model.service(flow.source);
     let target = model.service(flow.target);
-    let countries =
-        transfer_basis::country_list(cx.reference, unfounded.destinations.iter().map(|d| d.country));
+    let countries = transfer_basis::country_list(
+        cx.reference,
+        unfounded.destinations.iter().map(|d| d.country),
+    );
     let (target_span, target_label) = transfer_basis::location_label(cx, target);
     let (source_span, source_label) = transfer_basis::location_label(cx, source);
     let mut diagnostic = Diagnostic::new(
@@ -144,6 +149,16 @@ fn diagnostic(cx: &Context<'_>, unfounded: &Unfounded<'_>) -> Diagnostic {
     }
     // Data that reaches the EU exporter only from abroad goes back, typically from a processor
     // to its controller (module four); otherwise a controller sends it to a processor.
-    let module = if unfounded.classes.iter().all(|s| !s.eea_origin) { "p2c" } else { "c2p" };
-    diagnostic.with_help(transfer_basis::help(cx, unfounded, Leg::Direct, "EU", module))
+    let module = if unfounded.classes.iter().all(|s| !s.eea_origin) {
+        "p2c"
+    } else {
+        "c2p"
+    };
+    diagnostic.with_help(transfer_basis::help(
+        cx,
+        unfounded,
+        Leg::Direct,
+        "EU",
+        module,
+    ))
 }

@@ -66,6 +66,17 @@ pub fn truncate(text: &mut String, max: usize) {
     }
 }
 
+/// Cuts the text `out[start..]` (sanitised, so ASCII) to at most `max` bytes like
+/// [`truncate`], and returns its byte range.
+pub fn cut_tail(out: &mut String, start: usize, max: usize) -> (u32, u32) {
+    if out.len() > start + max {
+        let mut tail = out.split_off(start);
+        truncate(&mut tail, max);
+        out.push_str(&tail);
+    }
+    (start as u32, out.len() as u32)
+}
+
 /// A comment: sanitised and cut to [`COMMENT_MAX`].
 pub fn comment(text: &str) -> String {
     sanitize_to(text, COMMENT_MAX)

@@ -319,31 +319,84 @@ pub fn write_u32(out: &mut String, n: u32) {
 pub struct IpText(pub Family, pub u128);
 
 impl IpText {
-    fn write_to<W: fmt::Write>(self, out: &mut W) -> fmt::Result {
+    /// The text on the stack: at most 39 bytes (IPv6), 15 (IPv4).
+    pub fn render(self) -> ([u8; 40], usize) {
+        let mut out = [0u8; 40];
+        let mut len = 0;
+        let mut put = |bytes: &[u8]| {
+            for &b in bytes {
+                if let Some(slot) = out.get_mut(len) {
+                    *slot = b;
+                    len += 1;
+                }
+            }
+        };
         match self.0 {
             Family::V4 => {
-                // "255.255.255.255" at most: format on the stack, write once.
-                let mut text = [0u8; 15];
-                let mut len = 0;
                 for (i, octet) in Ipv4Addr::from(self.1 as u32).octets().into_iter().enumerate() {
                     if i > 0 {
-                        if let Some(slot) = text.get_mut(len) {
-                            *slot = b'.';
-                        }
-                        len += 1;
+                        put(b".");
                     }
                     let mut buf = [0u8; 10];
-                    for &b in digits(&mut buf, u32::from(octet)).as_bytes() {
-                        if let Some(slot) = text.get_mut(len) {
-                            *slot = b;
+                    put(digits(&mut buf, u32::from(octet)).as_bytes());
+                }
+            }
+            Family::V6 => {
+                // RFC 5952: lowercase hex without leading zeros, the longest run of two or more
+                // zero groups (the first of equal runs) written as `::`.
+                let groups = Ipv6Addr::from(self.1).segments();
+                let (mut best, mut best_len, mut run, mut run_len) = (0, 0, 0, 0);
+                for (i, &g) in groups.iter().enumerate() {
+                    if g == 0 {
+                        if run_len == 0 {
+                            run = i;
                         }
-                        len += 1;
+                        run_len += 1;
+                        if run_len > best_len {
+                            (best, best_len) = (run, run_len);
+                        }
+                    } else {
+                        run_len = 0;
                     }
                 }
-                out.write_str(std::str::from_utf8(text.get(..len).unwrap_or(&[])).unwrap_or(""))
+                if best_len < 2 {
+                    best_len = 0;
+                }
+                let mut i = 0;
+                while i < 8 {
+                    if best_len > 0 && i == best {
+                        put(b"::");
+                        i += best_len;
+                        continue;
+                    }
+                    if i > 0 && !(best_len > 0 && i == best + best_len) {
+                        put(b":");
+                    }
+                    let g = groups.get(i).copied().unwrap_or(0);
+                    let mut hex = [0u8; 4];
+                    let mut n = 0;
+                    let mut started = false;
+                    for shift in [12u32, 8, 4, 0] {
+                        let nibble = ((g >> shift) & 0xf) as usize;
+                        if nibble != 0 || started || shift == 0 {
+                            started = true;
+                            if let Some(slot) = hex.get_mut(n) {
+                                *slot = b"0123456789abcdef".get(nibble).copied().unwrap_or(b'0');
+                            }
+                            n += 1;
+                        }
+                    }
+                    put(hex.get(..n).unwrap_or(&[]));
+                    i += 1;
+                }
             }
-            Family::V6 => write!(out, "{}", Ipv6Addr::from(self.1)),
         }
+        (out, len)
+    }
+
+    fn write_to<W: fmt::Write>(self, out: &mut W) -> fmt::Result {
+        let (buf, len) = self.render();
+        out.write_str(std::str::from_utf8(buf.get(..len).unwrap_or(&[])).unwrap_or(""))
     }
 }
 
@@ -431,6 +484,28 @@ mod tests {
         assert!(covered(v4("10.1.2.3/32").lo, 90));
         assert!(covered(v4("10.255.0.0/32").lo, 85));
         assert!(!covered(v4("11.0.0.0/32").lo, 85));
+    }
+
+    #[test]
+    fn ipv6_text_is_canonical() {
+        let mut x: u128 = 0x1234_5678_9abc_def0_0fed_cba9_8765_4321;
+        let mut cases: Vec<u128> = vec![0, 1, u128::MAX, 1 << 127, 0xfd00_0000_0000_0000_0000_0000_0000_0000];
+        cases.extend([0x2001_0db8_0000_0000_0001_0000_0000_0001, 0x2001_0db8_0000_0001_0000_0000_0000_0000]);
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Zero some groups to get runs.
+            let mask = (0..8).fold(0u128, |m, i| if (x >> (i * 3)) & 1 == 1 { m | (0xffff << (i * 16)) } else { m });
+            cases.push(x & mask);
+        }
+        for addr in cases {
+            let ip = Ipv6Addr::from(addr);
+            if ip.to_ipv4_mapped().is_some() {
+                continue; // std writes ::ffff:a.b.c.d; ours is all hex (also valid)
+            }
+            assert_eq!(IpText(Family::V6, addr).to_string(), ip.to_string());
+        }
     }
 
     #[test]

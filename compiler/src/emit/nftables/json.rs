@@ -256,7 +256,8 @@ struct Addr(IpText);
 
 impl Serialize for Addr {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        let (buf, len) = self.0.render();
+        s.serialize_str(std::str::from_utf8(buf.get(..len).unwrap_or(&[])).unwrap_or(""))
     }
 }
 

@@ -28,10 +28,13 @@ pub struct Index<'a> {
     blocked: Vec<bool>,
     /// Per service, per family: its networks, aggregated.
     nets: Vec<[Vec<Iv>; 2]>,
-    /// Per flow: `flow a -> b.p`, plus the waivers that let it through.
-    flow_comments: Vec<String>,
-    /// Per port: `port b.p`.
-    port_comments: Vec<String>,
+    /// The comments of flows (`flow a -> b.p`, plus the waivers that let it through) and ports
+    /// (`port b.p`), sanitised, one after the other.
+    comment_text: String,
+    /// Per flow: its comment's byte range in `comment_text`.
+    flow_comments: Vec<(u32, u32)>,
+    /// Per port: its comment's byte range in `comment_text`.
+    port_comments: Vec<(u32, u32)>,
     /// Per service: flows arriving / leaving, in flow-id order.
     inbound: Vec<Vec<FlowId>>,
     outbound: Vec<Vec<FlowId>>,
@@ -54,11 +57,18 @@ struct PolicyNets {
     comments: [Vec<String>; 2],
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Block {
     iv: Iv,
     members: (u32, u32),
+    /// How many distinct services have networks in the block.
+    services: u32,
+    /// The first (by address) up to [`NAMED_SERVICES`] + 1 distinct services of the block.
+    first: Vec<ServiceId>,
 }
+
+/// How many service names a `peers`/`nets` element comment lists before it only counts them.
+const NAMED_SERVICES: usize = 8;
 
 /// What a set element stands for; its comment names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -200,29 +210,43 @@ impl<'a> Index<'a> {
             }
         }
         let waivers = waiver_notes(model, outcome);
-        let flow_comments = model
-            .flow_ids()
-            .map(|id| {
-                let mut text = String::with_capacity(64);
-                text.push_str("flow ");
-                text.push_str(&model.flow_path(id));
-                if let Some(notes) = waivers.get(&id) {
-                    text.push_str(" (waived: ");
-                    for (i, (rule, until)) in notes.iter().enumerate() {
-                        if i > 0 {
-                            text.push_str("; ");
-                        }
-                        text.push_str(rule);
-                        text.push_str(" until ");
-                        text.push_str(until);
+        // One arena for all comments: a few bytes per flow, no allocation per flow.
+        let mut comment_text = String::with_capacity(model.flows.len() * 48 + model.ports.len() * 24);
+        let mut flow_comments = Vec::with_capacity(model.flows.len());
+        for id in model.flow_ids() {
+            let flow = model.flow(id);
+            let port = model.port(flow.port);
+            let start = comment_text.len();
+            comment_text.push_str("flow ");
+            escape::push_sanitized(&mut comment_text, &model.service(flow.source).name);
+            comment_text.push_str(" -> ");
+            escape::push_sanitized(&mut comment_text, &model.service(port.service).name);
+            comment_text.push('.');
+            escape::push_sanitized(&mut comment_text, &port.name);
+            if let Some(notes) = waivers.get(&id) {
+                comment_text.push_str(" (waived: ");
+                for (i, (rule, until)) in notes.iter().enumerate() {
+                    if i > 0 {
+                        comment_text.push_str("; ");
                     }
-                    text.push(')');
+                    escape::push_sanitized(&mut comment_text, rule);
+                    comment_text.push_str(" until ");
+                    escape::push_sanitized(&mut comment_text, until);
                 }
-                escape::comment(&text)
-            })
-            .collect();
-        let port_comments =
-            model.port_ids().map(|id| escape::comment(&format!("port {}", model.port_path(id)))).collect();
+                comment_text.push(')');
+            }
+            flow_comments.push(escape::cut_tail(&mut comment_text, start, escape::COMMENT_MAX));
+        }
+        let mut port_comments = Vec::with_capacity(model.ports.len());
+        for id in model.port_ids() {
+            let port = model.port(id);
+            let start = comment_text.len();
+            comment_text.push_str("port ");
+            escape::push_sanitized(&mut comment_text, &model.service(port.service).name);
+            comment_text.push('.');
+            escape::push_sanitized(&mut comment_text, &port.name);
+            port_comments.push(escape::cut_tail(&mut comment_text, start, escape::COMMENT_MAX));
+        }
         let policy_nets = PolicyNets::build(model, &nets);
         let management_out = management_sources(model, &policy_nets);
         Index {
@@ -230,6 +254,7 @@ impl<'a> Index<'a> {
             policy: escape::sanitize_to(policy_name, 32),
             blocked,
             nets,
+            comment_text,
             flow_comments,
             port_comments,
             inbound,
@@ -275,8 +300,8 @@ impl<'a> Index<'a> {
     fn label_comment(&self, label: Label) -> Cow<'_, str> {
         let model = self.model;
         match label {
-            Label::Flow(id) => Cow::Borrowed(self.flow_comments.get(id.index()).map_or("flow", String::as_str)),
-            Label::Port(id) => Cow::Borrowed(self.port_comments.get(id.index()).map_or("port", String::as_str)),
+            Label::Flow(id) => Cow::Borrowed(self.arena(self.flow_comments.get(id.index()))),
+            Label::Port(id) => Cow::Borrowed(self.arena(self.port_comments.get(id.index()))),
             Label::PolicyNet(family, block, without) => self.policy_nets.comment(model, family, block, without),
             Label::SameService(service) => {
                 Cow::Owned(escape::comment(&format!("within service {}", model.service(service).name)))
@@ -293,6 +318,10 @@ impl<'a> Index<'a> {
                 Cow::Owned(escape::comment(&format!("service {} (firewall host)", model.service(service).name)))
             }
         }
+    }
+
+    fn arena(&self, range: Option<&(u32, u32)>) -> &str {
+        range.and_then(|&(a, b)| self.comment_text.get(a as usize..b as usize)).unwrap_or("")
     }
 
     /// `# ` lines naming the flows of `flows` that the ruleset does not allow, and why.
@@ -893,10 +922,30 @@ impl PolicyNets {
                         block.iv.hi = block.iv.hi.max(iv.hi);
                         block.members.1 = i as u32 + 1;
                     }
-                    _ => blocks.push(Block { iv, members: (i as u32, i as u32 + 1) }),
+                    _ => blocks.push(Block {
+                        iv,
+                        members: (i as u32, i as u32 + 1),
+                        services: 0,
+                        first: Vec::new(),
+                    }),
                 }
             }
-            out.comments[f] = blocks.iter().map(|b| block_comment(model, &out.members[f], b, None)).collect();
+            for block in blocks.iter_mut() {
+                let slice = members.get(block.members.0 as usize..block.members.1 as usize).unwrap_or(&[]);
+                let mut ids: Vec<ServiceId> = slice.iter().map(|&(_, s)| s).collect();
+                for &s in &ids {
+                    if block.first.len() > NAMED_SERVICES {
+                        break;
+                    }
+                    if !block.first.contains(&s) {
+                        block.first.push(s);
+                    }
+                }
+                ids.sort_unstable();
+                ids.dedup();
+                block.services = ids.len() as u32;
+            }
+            out.comments[f] = blocks.iter().map(|b| block_comment(model, b, None)).collect();
         }
         out
     }
@@ -943,28 +992,21 @@ impl PolicyNets {
         match without {
             None => Cow::Borrowed(self.comments[f].get(block as usize).map_or("policy networks", String::as_str)),
             Some(_) => match self.blocks[f].get(block as usize) {
-                Some(b) => Cow::Owned(block_comment(model, &self.members[f], b, without)),
+                Some(b) => Cow::Owned(block_comment(model, b, without)),
                 None => Cow::Borrowed("policy networks"),
             },
         }
     }
 }
 
-/// `service a`, `services a, b, c`, or `policy networks of 1200 services` when the names do
-/// not fit in a comment.
-fn block_comment(model: &Model, members: &[(Iv, ServiceId)], block: &Block, without: Option<ServiceId>) -> String {
-    let slice = members.get(block.members.0 as usize..block.members.1 as usize).unwrap_or(&[]);
-    let mut names: Vec<ServiceId> = Vec::new();
-    let mut count = 0usize;
-    for &(_, s) in slice {
-        if Some(s) == without || names.contains(&s) {
-            continue;
-        }
-        count += 1;
-        if names.len() < 8 {
-            names.push(s);
-        }
-    }
+/// `service a`, `services a, b, c`, or `policy networks of 1200 services` when there are more
+/// than [`NAMED_SERVICES`] or the names do not fit in a comment. O(1) per block.
+fn block_comment(model: &Model, block: &Block, without: Option<ServiceId>) -> String {
+    // `without` is only given for blocks that hold networks of that service.
+    let excluded = without.is_some();
+    let count = (block.services as usize).saturating_sub(usize::from(excluded));
+    let names: Vec<ServiceId> =
+        block.first.iter().copied().filter(|&s| Some(s) != without).take(NAMED_SERVICES).collect();
     let mut text = String::from(if count == 1 { "service " } else { "services " });
     for (k, s) in names.iter().enumerate() {
         if k > 0 {
