@@ -41,6 +41,10 @@ pub struct Finding {
     pub diagnostic: Diagnostic,
     /// What the finding is about; with the rule, its identity (see [`Finding::fingerprint`]).
     pub subject: Subject,
+    /// Broader subjects the finding also concerns, which a waiver may name instead of the
+    /// exact subject: the data classes involved (`waive … on data email`) and, for transfer
+    /// findings, the jurisdictions crossed (`waive … on transfer EU -> US`).
+    pub also: Vec<Subject>,
     /// Flows that must not be enforced as allowed while this finding stands unwaived as an
     /// error (fail closed: no backend turns them into an accept).
     pub blocks: Vec<FlowId>,
@@ -50,12 +54,20 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(diagnostic: Diagnostic, subject: Subject) -> Finding {
-        Finding { diagnostic, subject, blocks: Vec::new(), waived_by: None }
+        Finding { diagnostic, subject, also: Vec::new(), blocks: Vec::new(), waived_by: None }
     }
 
     /// A finding that also blocks `flow` from being enforced as allowed.
     pub fn blocking(mut self, flow: FlowId) -> Finding {
         self.blocks.push(flow);
+        self
+    }
+
+    /// A finding that a waiver of this broader subject also accepts.
+    pub fn also_concerning(mut self, subject: Subject) -> Finding {
+        if subject != self.subject && !self.also.contains(&subject) {
+            self.also.push(subject);
+        }
         self
     }
 

@@ -5,7 +5,7 @@
 
 mod build;
 mod check;
-mod explain;
+pub mod explain;
 pub mod load;
 pub mod write;
 

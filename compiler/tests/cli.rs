@@ -162,3 +162,13 @@ fn snapshot_dir(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files.sort();
     files
 }
+
+#[test]
+fn rules_reference_is_fresh() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == ward_compiler::cli::explain::codes_markdown(),
+        "compiler/docs/rules.md is stale: run `cargo bless`"
+    );
+}

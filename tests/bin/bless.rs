@@ -1,4 +1,5 @@
-//! `cargo bless`: regenerate `generated-fixtures/` from `examples/`.
+//! `cargo bless`: regenerate `generated-fixtures/` from `examples/`, and the generated
+//! reference of diagnostic codes, `compiler/docs/rules.md`.
 //!
 //! Every example's outputs are written with ward's own atomic writer; files of an example
 //! that are no longer generated are removed. CI never runs this: `tests/fixtures.rs` fails
@@ -31,6 +32,14 @@ fn main() -> ExitCode {
                 report(&format!("bless: {name}: {e}"));
                 failed = true;
             }
+        }
+    }
+    let docs = fixtures::repo_root().join("compiler/docs/rules.md");
+    match ward_compiler::cli::write::write_atomic(&docs, ward_compiler::cli::explain::codes_markdown().as_bytes()) {
+        Ok(()) => report("bless: compiler/docs/rules.md written"),
+        Err(e) => {
+            report(&format!("bless: compiler/docs/rules.md: {e}"));
+            failed = true;
         }
     }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }

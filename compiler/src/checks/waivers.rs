@@ -1,7 +1,8 @@
 //! Waivers: accepting a named finding on a named subject until a date.
 //!
 //! A waiver applies when its rule and subject equal a finding's (the finding's fingerprint),
-//! and `today` is on or before its `until` date. An expired waiver applies to nothing and is
+//! or one of the broader subjects the finding also concerns (a data class, the jurisdictions
+//! of a transfer), and `today` is on or before its `until` date. An expired waiver applies to nothing and is
 //! an error; a waiver that matches no finding is a warning (the problem it accepted is gone,
 //! or the waiver names the subject wrongly).
 
@@ -22,7 +23,9 @@ pub fn apply(
 ) {
     let mut index: BTreeMap<(&str, crate::model::Subject), Vec<usize>> = BTreeMap::new();
     for (i, finding) in findings.iter().enumerate() {
-        index.entry((finding.diagnostic.code.name, finding.subject)).or_default().push(i);
+        for subject in std::iter::once(&finding.subject).chain(&finding.also) {
+            index.entry((finding.diagnostic.code.name, *subject)).or_default().push(i);
+        }
     }
     for (i, waiver) in cx.model.waivers.iter().enumerate() {
         let id = WaiverId(i as u32);

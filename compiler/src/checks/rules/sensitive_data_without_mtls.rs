@@ -106,7 +106,7 @@ fn diagnostic(model: &Model, flow: &Flow, port: &Port, sensitive: &[&DataClass])
             "no transport security declared (defaults to `none`)",
         ),
     };
-    let mut diag = Diagnostic::new(
+    Diagnostic::new(
         &CODE,
         format!(
             "{} data travels from `{}` to `{}` without mutual tls",
@@ -119,14 +119,8 @@ fn diagnostic(model: &Model, flow: &Flow, port: &Port, sensitive: &[&DataClass])
         flow.head_span,
         format!("carries {list} without mutual authentication"),
     )
-    .with_secondary(port_span, port_label);
-    for class in sensitive.iter().take(3) {
-        diag = diag.with_secondary(
-            class.kind_span,
-            format!("`{}` is {}", class.name, article(class.kind)),
-        );
-    }
-    diag.with_help(format!(
+    .with_secondary(port_span, port_label)
+    .with_help(format!(
         "declare the port with `mtls` (`port {} {}/{} mtls`) so both ends present certificates, or redact this data on the flow",
         port.name,
         port.range,
@@ -142,13 +136,5 @@ pub(crate) fn kinds(classes: &[&DataClass]) -> &'static str {
         (true, true) => "special-category and criminal-offence",
         (false, true) => "criminal-offence",
         _ => "special-category",
-    }
-}
-
-/// What a sensitive kind is, with its article, for labels.
-pub(crate) fn article(kind: DataKind) -> &'static str {
-    match kind {
-        DataKind::Criminal => "criminal-offence data (Art. 10)",
-        _ => "special-category data (Art. 9)",
     }
 }

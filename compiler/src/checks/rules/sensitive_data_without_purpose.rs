@@ -3,7 +3,7 @@
 
 use ward_lang::{Code, Diagnostic};
 
-use crate::checks::rules::sensitive_data_without_mtls::{article, kinds};
+use crate::checks::rules::sensitive_data_without_mtls::kinds;
 use crate::checks::rules::store_without_purpose::{PurposeCoverage, fields};
 use crate::checks::{Context, Finding, Rule};
 use crate::model::{ClassId, DataClass, Field, Model, Service, StoreId, Subject, Travels};
@@ -105,7 +105,7 @@ fn check_flows(cx: &Context<'_>, coverage: &PurposeCoverage, out: &mut Vec<Findi
                 target.name
             ),
         );
-        let diag = explain(diag, target, &sensitive).with_help(format!(
+        let diag = explain(diag, target).with_help(format!(
             "mask the data on this flow (`carries {} tokenized`, or `masked`); or, if `{}` needs it under an Art. 9(2) or Art. 10 condition, declare `purpose <name> for {}` in the service",
             first_name(&sensitive),
             target.name,
@@ -174,15 +174,15 @@ fn store_diagnostic(model: &Model, id: StoreId, offending: &[&Field]) -> Diagnos
             offending.len() - 3
         ));
     }
-    explain(diag, service, &sensitive).with_help(format!(
+    explain(diag, service).with_help(format!(
         "if `{}` needs the data under an Art. 9(2) or Art. 10 condition, declare `purpose <name> for {}` in the service; otherwise stop storing it",
         service.name,
         plain_names(&sensitive),
     ))
 }
 
-/// Secondary labels: what the service's purposes lack, and what makes each class sensitive.
-fn explain(mut diag: Diagnostic, service: &Service, classes: &[&DataClass]) -> Diagnostic {
+/// Secondary labels on what the service's purposes lack.
+fn explain(mut diag: Diagnostic, service: &Service) -> Diagnostic {
     if service.purposes.is_empty() {
         diag = diag.with_secondary(
             service.name_span,
@@ -196,12 +196,6 @@ fn explain(mut diag: Diagnostic, service: &Service, classes: &[&DataClass]) -> D
             "declared for other data only"
         };
         diag = diag.with_secondary(purpose.span, label);
-    }
-    for class in classes.iter().take(3) {
-        diag = diag.with_secondary(
-            class.kind_span,
-            format!("`{}` is {}", class.name, article(class.kind)),
-        );
     }
     diag
 }
