@@ -42,7 +42,12 @@ pub(crate) struct Cx<'a> {
 
 impl<'a> Cx<'a> {
     pub(crate) fn new(file: FileId, diags: &'a mut Vec<Diagnostic>) -> Cx<'a> {
-        Cx { file, base: 0, diags, reported: 0 }
+        Cx {
+            file,
+            base: 0,
+            diags,
+            reported: 0,
+        }
     }
 
     /// The context for pairs parsed from the text starting at file offset `base`.
@@ -61,7 +66,9 @@ impl<'a> Cx<'a> {
         if self.reported > MAX_DIAGNOSTICS {
             let hidden = self.reported - MAX_DIAGNOSTICS;
             if let Some(last) = self.diags.last_mut() {
-                last.notes.push(format!("{hidden} more diagnostics in this file are not shown"));
+                last.notes.push(format!(
+                    "{hidden} more diagnostics in this file are not shown"
+                ));
             }
         }
     }
@@ -77,13 +84,20 @@ impl<'a> Cx<'a> {
     /// The span of a pair, without trailing whitespace and comments.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let start = pair.as_span().start();
-        Span::new(self.file, self.base + start, self.base + end_of_last_token(pair))
+        Span::new(
+            self.file,
+            self.base + start,
+            self.base + end_of_last_token(pair),
+        )
     }
 
     /// Reports a pair whose shape the lowering did not expect (a bug in ward).
     fn unexpected(&mut self, pair: &Pair<'_, Rule>, context: &str) {
         let span = self.span(pair);
-        self.internal(span, &format!("unexpected `{:?}` in {context}", pair.as_rule()));
+        self.internal(
+            span,
+            &format!("unexpected `{:?}` in {context}", pair.as_rule()),
+        );
     }
 
     fn internal(&mut self, span: Span, what: &str) {
@@ -111,14 +125,19 @@ impl<'a> Cx<'a> {
                 .with_help("use a shorter name; put a long description in a string"),
             );
         }
-        Ident { text: text.to_owned(), span }
+        Ident {
+            text: text.to_owned(),
+            span,
+        }
     }
 
     /// A string literal, unescaped. Unknown escapes are reported and kept as written.
     fn string(&mut self, pair: &Pair<'_, Rule>) -> StrLit {
         let span = self.span(pair);
         let literal = pair.as_str();
-        let inner = literal.get(1..literal.len().saturating_sub(1)).unwrap_or("");
+        let inner = literal
+            .get(1..literal.len().saturating_sub(1))
+            .unwrap_or("");
         let value = if inner.contains('\\') {
             self.unescape(inner, span.start as usize + 1)
         } else {
@@ -155,22 +174,31 @@ impl<'a> Cx<'a> {
 
     fn invalid_escape(&mut self, span: Span, c: char) {
         self.report(
-            Diagnostic::new(&codes::INVALID_ESCAPE, format!("unknown escape sequence `\\{c}`"))
-                .at(span, "not a valid escape")
-                .with_help(
-                    "strings accept `\\\"`, `\\\\`, `\\n` and `\\t`; write `\\\\` for a backslash",
-                ),
+            Diagnostic::new(
+                &codes::INVALID_ESCAPE,
+                format!("unknown escape sequence `\\{c}`"),
+            )
+            .at(span, "not a valid escape")
+            .with_help(
+                "strings accept `\\\"`, `\\\\`, `\\n` and `\\t`; write `\\\\` for a backslash",
+            ),
         );
     }
 
     /// A value kept as written (address, date, duration, number).
     fn raw(&self, pair: &Pair<'_, Rule>) -> Raw {
-        Raw { text: pair.as_str().to_owned(), span: self.span(pair) }
+        Raw {
+            text: pair.as_str().to_owned(),
+            span: self.span(pair),
+        }
     }
 
     /// The value of a closed word rule (`engine`, `protocol`, ...) from its table.
     fn word<T: Copy>(&mut self, pair: &Pair<'_, Rule>, table: &[(&str, T)]) -> Option<T> {
-        let found = table.iter().find(|(word, _)| *word == pair.as_str()).map(|(_, value)| *value);
+        let found = table
+            .iter()
+            .find(|(word, _)| *word == pair.as_str())
+            .map(|(_, value)| *value);
         if found.is_none() {
             self.unexpected(pair, "a closed list of words");
         }
@@ -204,9 +232,12 @@ fn end_of_last_token(pair: &Pair<'_, Rule>) -> usize {
     end
 }
 
+/// The children of a pair without its keyword and punctuation tokens.
+type ValueChildren<'i> = Peekable<Filter<Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool>>;
+
 /// The value-carrying children of a pair, in order: keywords and punctuation are skipped.
 pub(crate) struct Nodes<'i> {
-    inner: Peekable<Filter<Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool>>,
+    inner: ValueChildren<'i>,
     /// The parent, for internal errors.
     parent: pest::Span<'i>,
     rule: Rule,
@@ -215,12 +246,20 @@ pub(crate) struct Nodes<'i> {
 impl<'i> Nodes<'i> {
     fn new(pair: Pair<'i, Rule>) -> Nodes<'i> {
         let keep: fn(&Pair<'i, Rule>) -> bool = |p| !is_token(p.as_rule());
-        Nodes { parent: pair.as_span(), rule: pair.as_rule(), inner: pair.into_inner().filter(keep).peekable() }
+        Nodes {
+            parent: pair.as_span(),
+            rule: pair.as_rule(),
+            inner: pair.into_inner().filter(keep).peekable(),
+        }
     }
 
     /// The parent's span (trailing whitespace included: only used for internal errors).
     fn parent_span(&self, cx: &Cx<'_>) -> Span {
-        Span::new(cx.file, cx.base + self.parent.start(), cx.base + self.parent.end())
+        Span::new(
+            cx.file,
+            cx.base + self.parent.start(),
+            cx.base + self.parent.end(),
+        )
     }
 
     /// The next child, which must be a `rule`.
@@ -302,7 +341,10 @@ struct Seen {
 
 impl Seen {
     fn new(decl: &'static str) -> Seen {
-        Seen { decl, first: Vec::new() }
+        Seen {
+            decl,
+            first: Vec::new(),
+        }
     }
 
     /// `true` the first time `attr` is seen; later times report it and return `false`.

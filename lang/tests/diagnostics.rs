@@ -4,6 +4,13 @@
 //! Cases that need bytes a text file should not hold (invalid UTF-8, control characters) or no
 //! file at all are built in code below, and snapshotted the same way.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers: a panic is a test failure"
+)]
+
 use std::path::Path;
 
 use ward_lang::diag::codes;
@@ -30,7 +37,10 @@ fn render(sources: &Sources, diags: &[Diagnostic]) -> String {
         out.push_str(&renderer.render(diag, sources));
         out.push('\n');
     }
-    let json: Vec<JsonDiagnostic> = diags.iter().map(|d| JsonDiagnostic::new(d, sources)).collect();
+    let json: Vec<JsonDiagnostic> = diags
+        .iter()
+        .map(|d| JsonDiagnostic::new(d, sources))
+        .collect();
     out.push_str("---- json ----\n");
     out.push_str(&serde_json::to_string_pretty(&json).unwrap());
     out.push('\n');
@@ -89,13 +99,19 @@ fn control_characters_are_reported_even_in_comments() {
     let text = "data em\u{0}ail personal\n\
                 purpose p \"esc \u{1b}[31m red\"\n\
                 # access check \u{202e} }\u{2066}if admin\u{2069} {\n";
-    snapshot("P0006-control-characters", &check(&[("trojan.ward", text.as_bytes())]));
+    snapshot(
+        "P0006-control-characters",
+        &check(&[("trojan.ward", text.as_bytes())]),
+    );
 }
 
 #[test]
 fn control_characters_are_capped_per_file() {
     let text = format!("data a personal # {}\n", "\u{7}".repeat(14));
-    snapshot("P0006-many-control-characters", &check(&[("bells.ward", text.as_bytes())]));
+    snapshot(
+        "P0006-many-control-characters",
+        &check(&[("bells.ward", text.as_bytes())]),
+    );
 }
 
 #[test]
@@ -105,7 +121,11 @@ fn no_files_is_an_empty_policy() {
 
 #[test]
 fn several_empty_files_are_an_empty_policy() {
-    let report = check(&[("a.ward", b"# nothing yet\n"), ("b.ward", b""), ("c.ward", b"\n\n")]);
+    let report = check(&[
+        ("a.ward", b"# nothing yet\n"),
+        ("b.ward", b""),
+        ("c.ward", b"\n\n"),
+    ]);
     snapshot("P0003-several-empty-files", &report);
 }
 
@@ -126,7 +146,9 @@ fn every_code_has_a_case() {
         }
         let tag = format!("{}-", code.id);
         assert!(
-            names.iter().any(|n| n.contains(&format!("@{tag}")) || n.contains(&format!("__{tag}"))),
+            names
+                .iter()
+                .any(|n| n.contains(&format!("@{tag}")) || n.contains(&format!("__{tag}"))),
             "no diagnostics snapshot for {} ({})",
             code.id,
             code.name
@@ -137,6 +159,9 @@ fn every_code_has_a_case() {
     for entry in std::fs::read_dir(cases).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         let id = name.split('-').next().unwrap();
-        assert!(codes::ALL.iter().any(|c| c.id == id), "{name}: unknown code `{id}`");
+        assert!(
+            codes::ALL.iter().any(|c| c.id == id),
+            "{name}: unknown code `{id}`"
+        );
     }
 }

@@ -1,6 +1,13 @@
 //! Unit tests of tricky syntax: keyword boundaries, names with hyphens, addresses, ranges,
 //! comments and layout, spans, multi-file policies and error recovery.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers: a panic is a test failure"
+)]
+
 use ward_lang::Sources;
 use ward_lang::ast::*;
 use ward_lang::diag::render::HumanRenderer;
@@ -12,7 +19,10 @@ fn parse_ok(text: &str) -> Vec<Item> {
     let (policy, diags) = ward_lang::parse(&sources);
     let renderer = HumanRenderer::new(false);
     let rendered: String = diags.iter().map(|d| renderer.render(d, &sources)).collect();
-    assert!(diags.is_empty(), "unexpected diagnostics for {text:?}:\n{rendered}");
+    assert!(
+        diags.is_empty(),
+        "unexpected diagnostics for {text:?}:\n{rendered}"
+    );
     policy.items
 }
 
@@ -44,7 +54,17 @@ fn flow(text: &str) -> FlowDecl {
 }
 
 fn ports(service: &ServiceDecl) -> Vec<&PortDecl> {
-    service.items.iter().filter_map(|i| if let ServiceItem::Port(p) = i { Some(p) } else { None }).collect()
+    service
+        .items
+        .iter()
+        .filter_map(|i| {
+            if let ServiceItem::Port(p) = i {
+                Some(p)
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 fn text_at(text: &str, span: ward_lang::Span) -> &str {
@@ -60,7 +80,10 @@ fn keyword_prefixed_names_are_names() {
     assert_eq!(s.name.text, "portal");
     let names: Vec<&str> = ports(&s).iter().map(|p| p.name.text.as_str()).collect();
     assert_eq!(names, ["portal", "ports"]);
-    assert_eq!(service("service service_x in site_a").name.text, "service_x");
+    assert_eq!(
+        service("service service_x in site_a").name.text,
+        "service_x"
+    );
     assert_eq!(service("service flow-a in datacenter").name.text, "flow-a");
 }
 
@@ -69,7 +92,14 @@ fn keywords_can_be_names_where_a_name_is_expected() {
     let items = parse_ok("data data personal\nflow flow -> port.port\nsite site country DE");
     assert_eq!(items.len(), 3);
     let Item::Flow(f) = &items[1] else { panic!() };
-    assert_eq!((f.source.text.as_str(), f.target.text.as_str(), f.port.text.as_str()), ("flow", "port", "port"));
+    assert_eq!(
+        (
+            f.source.text.as_str(),
+            f.target.text.as_str(),
+            f.port.text.as_str()
+        ),
+        ("flow", "port", "port")
+    );
 }
 
 #[test]
@@ -78,8 +108,14 @@ fn keyword_prefix_is_not_a_keyword() {
     let (codes, _) = parse_err("service web in aws:eu-west-1 { portal 80/tcp }");
     assert_eq!(codes, ["P0001"]);
     // Nor `hostsx` as `hosts x`, nor `maskedx` as `masked`.
-    assert_eq!(parse_err("service web in x { hostsx 10.0.0.1 }").0, ["P0001"]);
-    assert_eq!(parse_err("flow a -> b.c { carries email maskedx }").0, ["P0001"]);
+    assert_eq!(
+        parse_err("service web in x { hostsx 10.0.0.1 }").0,
+        ["P0001"]
+    );
+    assert_eq!(
+        parse_err("flow a -> b.c { carries email maskedx }").0,
+        ["P0001"]
+    );
     // A keyword followed by a hyphenated continuation is a name too.
     assert_eq!(parse_err("service web in x { port-a 80/tcp }").0, ["P0001"]);
 }
@@ -89,7 +125,14 @@ fn arrow_separates_names_but_hyphen_joins_them() {
     let f = flow("flow a->b.c");
     assert_eq!((f.source.text.as_str(), f.target.text.as_str()), ("a", "b"));
     let f = flow("flow a-b->c-d.e-f");
-    assert_eq!((f.source.text.as_str(), f.target.text.as_str(), f.port.text.as_str()), ("a-b", "c-d", "e-f"));
+    assert_eq!(
+        (
+            f.source.text.as_str(),
+            f.target.text.as_str(),
+            f.port.text.as_str()
+        ),
+        ("a-b", "c-d", "e-f")
+    );
     let f = flow("flow legacy-crm -> crm.sync-v2 { carries email }");
     assert_eq!(f.source.text, "legacy-crm");
     assert_eq!(f.port.text, "sync-v2");
@@ -107,17 +150,32 @@ fn names_cannot_end_with_a_hyphen_or_start_with_a_digit() {
 
 #[test]
 fn ipv6_and_ipv4_addresses() {
-    let s = service("service a in x { hosts fd00:1::/64, ::1, 2001:db8::1, ::ffff:192.0.2.1, 10.0.0.0/8 }");
-    let ServiceItem::Hosts(hosts) = &s.items[0] else { panic!() };
+    let s = service(
+        "service a in x { hosts fd00:1::/64, ::1, 2001:db8::1, ::ffff:192.0.2.1, 10.0.0.0/8 }",
+    );
+    let ServiceItem::Hosts(hosts) = &s.items[0] else {
+        panic!()
+    };
     let texts: Vec<&str> = hosts.iter().map(|h| h.text.as_str()).collect();
-    assert_eq!(texts, ["fd00:1::/64", "::1", "2001:db8::1", "::ffff:192.0.2.1", "10.0.0.0/8"]);
+    assert_eq!(
+        texts,
+        [
+            "fd00:1::/64",
+            "::1",
+            "2001:db8::1",
+            "::ffff:192.0.2.1",
+            "10.0.0.0/8"
+        ]
+    );
 }
 
 #[test]
 fn values_are_lexed_loosely_and_validated_later() {
     // Out-of-range octets, odd dates and huge numbers are the compiler's to report.
     let s = service("service a in x { hosts 300.1.1.1/99  port p 99999999999999999999/tcp }");
-    let ServiceItem::Hosts(hosts) = &s.items[0] else { panic!() };
+    let ServiceItem::Hosts(hosts) = &s.items[0] else {
+        panic!()
+    };
     assert_eq!(hosts[0].text, "300.1.1.1/99");
     assert_eq!(ports(&s)[0].range.start.text, "99999999999999999999");
     let items = parse_ok("waive r on service a until 2027-3-1 { reason \"x\" }");
@@ -127,7 +185,10 @@ fn values_are_lexed_loosely_and_validated_later() {
 
 #[test]
 fn addresses_that_are_words_are_syntax_errors() {
-    assert_eq!(parse_err("service a in x { hosts db.internal }").0, ["P0001"]);
+    assert_eq!(
+        parse_err("service a in x { hosts db.internal }").0,
+        ["P0001"]
+    );
     assert_eq!(parse_err("service a in x { hosts 10.0.0.1x }").0, ["P0001"]);
 }
 
@@ -141,13 +202,22 @@ fn port_ranges_protocols_and_transport_default() {
     assert_eq!(p[0].range.end, None);
     assert_eq!(p[0].protocol, Protocol::Tcp);
     assert_eq!(p[0].transport, None);
-    assert_eq!(p[1].range.end.as_ref().map(|r| r.text.as_str()), Some("9010"));
+    assert_eq!(
+        p[1].range.end.as_ref().map(|r| r.text.as_str()),
+        Some("9010")
+    );
     assert_eq!(p[1].protocol, Protocol::Udp);
     assert_eq!(p[1].transport.map(|t| t.0), Some(Transport::Tls));
     assert_eq!(p[2].transport.map(|t| t.0), Some(Transport::Mtls));
     // A range is one token: no spaces around its `-`; the protocol is required.
-    assert_eq!(parse_err("service a in x { port p 9000 - 9010/tcp }").0, ["P0001"]);
-    assert_eq!(parse_err("service a in x { port p 9000/sctp }").0, ["P0001"]);
+    assert_eq!(
+        parse_err("service a in x { port p 9000 - 9010/tcp }").0,
+        ["P0001"]
+    );
+    assert_eq!(
+        parse_err("service a in x { port p 9000/sctp }").0,
+        ["P0001"]
+    );
     assert_eq!(parse_err("service a in x { port p 9000 }").0, ["P0001"]);
 }
 
@@ -157,15 +227,24 @@ fn durations_need_a_known_unit() {
         parse_ok(&format!("service a in x {{ store s retain 3{unit} }}"));
     }
     for bad in ["3", "3m", "3days", "3 d"] {
-        assert_eq!(parse_err(&format!("service a in x {{ store s retain {bad} }}")).0, ["P0001"], "{bad}");
+        assert_eq!(
+            parse_err(&format!("service a in x {{ store s retain {bad} }}")).0,
+            ["P0001"],
+            "{bad}"
+        );
     }
 }
 
 #[test]
 fn strings_are_unescaped() {
     let items = parse_ok(r#"purpose p "a \"quoted\" back\\slash\nnew\tline é""#);
-    let Item::Purpose(p) = &items[0] else { panic!() };
-    assert_eq!(p.description.as_ref().unwrap().value, "a \"quoted\" back\\slash\nnew\tline é");
+    let Item::Purpose(p) = &items[0] else {
+        panic!()
+    };
+    assert_eq!(
+        p.description.as_ref().unwrap().value,
+        "a \"quoted\" back\\slash\nnew\tline é"
+    );
 }
 
 #[test]
@@ -177,7 +256,10 @@ fn unknown_escapes_are_reported_at_the_escape() {
     assert_eq!(policy.items.len(), 1);
     assert_eq!(diags.len(), 1);
     assert_eq!(diags[0].code.id, "P0005");
-    assert_eq!(sources.snippet(diags[0].primary.as_ref().unwrap().span), r"\q");
+    assert_eq!(
+        sources.snippet(diags[0].primary.as_ref().unwrap().span),
+        r"\q"
+    );
 }
 
 #[test]
@@ -199,7 +281,9 @@ fn masks_with_arguments() {
     assert!(matches!(&mask.args[0].value, MaskValue::Number(n) if n.text == "2"));
     assert!(matches!(&mask.args[2].value, MaskValue::Str(s) if s.value == "*"));
     let Item::Data(b) = &items[1] else { panic!() };
-    assert!(matches!(&b.mask.as_ref().unwrap().args[0].value, MaskValue::Ident(i) if i.text == "year"));
+    assert!(
+        matches!(&b.mask.as_ref().unwrap().args[0].value, MaskValue::Ident(i) if i.text == "year")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,7 +291,9 @@ fn masks_with_arguments() {
 
 #[test]
 fn one_line_blocks_need_no_separators() {
-    let s = service("service a in aws:eu-west-1 { hosts 10.0.0.1 port p 80/tcp firewall host management 22/tcp from 10.0.0.0/8 }");
+    let s = service(
+        "service a in aws:eu-west-1 { hosts 10.0.0.1 port p 80/tcp firewall host management 22/tcp from 10.0.0.0/8 }",
+    );
     assert_eq!(s.items.len(), 4);
 }
 
@@ -216,8 +302,12 @@ fn comments_everywhere() {
     let text = "# head\nservice a # after name? no: after location\n in aws:eu-west-1 # x\n{ # open\n  hosts 10.0.0.1, # between list elements\n        10.0.0.2 # after\n  # alone\n} # close\nflow a -> a.p { carries # x\n email # y\n } # end without newline";
     let items = parse_ok(text);
     assert_eq!(items.len(), 2);
-    let Item::Service(s) = &items[0] else { panic!() };
-    let ServiceItem::Hosts(h) = &s.items[0] else { panic!() };
+    let Item::Service(s) = &items[0] else {
+        panic!()
+    };
+    let ServiceItem::Hosts(h) = &s.items[0] else {
+        panic!()
+    };
     assert_eq!(h.len(), 2);
 }
 
@@ -236,9 +326,15 @@ fn spans_cover_exactly_the_construct() {
     assert_eq!(text_at(text, d.name.span), "email");
     assert_eq!(text_at(text, d.kind_span), "personal");
     let Item::Flow(f) = &items[1] else { panic!() };
-    assert_eq!(text_at(text, f.span), "flow a -> b.c { carries email hashed }");
+    assert_eq!(
+        text_at(text, f.span),
+        "flow a -> b.c { carries email hashed }"
+    );
     assert_eq!(text_at(text, f.carries[0].span), "email hashed");
-    assert_eq!(text_at(text, f.carries[0].transform.as_ref().unwrap().span), "hashed");
+    assert_eq!(
+        text_at(text, f.carries[0].transform.as_ref().unwrap().span),
+        "hashed"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,8 +342,12 @@ fn spans_cover_exactly_the_construct() {
 
 #[test]
 fn stores_mix_tables_and_fields() {
-    let s = service("service a in x { store db postgres retain 30d { table t retain 1y { a: email b: name, } total: order_total, x: y } }");
-    let ServiceItem::Store(store) = &s.items[0] else { panic!() };
+    let s = service(
+        "service a in x { store db postgres retain 30d { table t retain 1y { a: email b: name, } total: order_total, x: y } }",
+    );
+    let ServiceItem::Store(store) = &s.items[0] else {
+        panic!()
+    };
     assert_eq!(store.engine.map(|e| e.0), Some(Engine::Postgres));
     assert_eq!(store.retain.len(), 1);
     assert_eq!(store.tables.len(), 1);
@@ -256,14 +356,26 @@ fn stores_mix_tables_and_fields() {
     assert_eq!(store.fields.len(), 2);
     // A field named `table` is still a field.
     let s = service("service a in x { store db { table: email } }");
-    let ServiceItem::Store(store) = &s.items[0] else { panic!() };
+    let ServiceItem::Store(store) = &s.items[0] else {
+        panic!()
+    };
     assert_eq!(store.fields[0].name.text, "table");
 }
 
 #[test]
 fn service_purposes_with_and_without_classes() {
     let s = service("service a in x { purpose p1, p2 for c1, c2  purpose p3 }");
-    let purposes: Vec<&ServicePurpose> = s.items.iter().filter_map(|i| if let ServiceItem::Purpose(p) = i { Some(p) } else { None }).collect();
+    let purposes: Vec<&ServicePurpose> = s
+        .items
+        .iter()
+        .filter_map(|i| {
+            if let ServiceItem::Purpose(p) = i {
+                Some(p)
+            } else {
+                None
+            }
+        })
+        .collect();
     assert_eq!(purposes[0].purposes.len(), 2);
     assert_eq!(purposes[0].classes.len(), 2);
     assert!(purposes[1].classes.is_empty());
@@ -272,41 +384,69 @@ fn service_purposes_with_and_without_classes() {
 
 #[test]
 fn external_services() {
-    let s = service("external service stripe in aws:us-east-1 { operator \"Stripe, Inc.\" certified dpf sector commercial }");
+    let s = service(
+        "external service stripe in aws:us-east-1 { operator \"Stripe, Inc.\" certified dpf sector commercial }",
+    );
     assert!(s.external);
-    assert!(matches!(&s.location, Location::Region { provider, region, .. } if provider.text == "aws" && region.text == "us-east-1"));
+    assert!(
+        matches!(&s.location, Location::Region { provider, region, .. } if provider.text == "aws" && region.text == "us-east-1")
+    );
     assert!(!service("service a in fra_dc").external);
-    assert!(matches!(service("service a in fra_dc").location, Location::Site(_)));
+    assert!(matches!(
+        service("service a in fra_dc").location,
+        Location::Site(_)
+    ));
 }
 
 #[test]
 fn flow_transformations() {
-    let f = flow(r#"flow a -> b.c { carries w, x hashed, y tokenized, z redacted, m masked, n masked with partial_email, o anonymized "k >= 20" purpose p }"#);
-    let kinds: Vec<Option<&TransformKind>> = f.carries.iter().map(|c| c.transform.as_ref().map(|t| &t.kind)).collect();
+    let f = flow(
+        r#"flow a -> b.c { carries w, x hashed, y tokenized, z redacted, m masked, n masked with partial_email, o anonymized "k >= 20" purpose p }"#,
+    );
+    let kinds: Vec<Option<&TransformKind>> = f
+        .carries
+        .iter()
+        .map(|c| c.transform.as_ref().map(|t| &t.kind))
+        .collect();
     assert!(kinds[0].is_none());
     assert!(matches!(kinds[1], Some(TransformKind::Hashed)));
     assert!(matches!(kinds[2], Some(TransformKind::Tokenized)));
     assert!(matches!(kinds[3], Some(TransformKind::Redacted)));
     assert!(matches!(kinds[4], Some(TransformKind::Masked(None))));
-    assert!(matches!(kinds[5], Some(TransformKind::Masked(Some(s))) if s.name.text == "partial_email"));
+    assert!(
+        matches!(kinds[5], Some(TransformKind::Masked(Some(s))) if s.name.text == "partial_email")
+    );
     assert!(matches!(kinds[6], Some(TransformKind::Anonymized(s)) if s.value == "k >= 20"));
     assert_eq!(f.purpose.as_ref().unwrap().text, "p");
     // Several `carries` lists add up.
-    assert_eq!(flow("flow a -> b.c { carries x carries y, z }").carries.len(), 3);
+    assert_eq!(
+        flow("flow a -> b.c { carries x carries y, z }")
+            .carries
+            .len(),
+        3
+    );
 }
 
 #[test]
 fn transfer_mechanisms() {
-    let items = parse_ok("transfer EU -> US { mechanism scc  mechanism scc module c2p  mechanism derogation explicit_consent  mechanism bcr  recipient a, b  recipient c  reference \"r\" }");
-    let Item::Transfer(t) = &items[0] else { panic!() };
+    let items = parse_ok(
+        "transfer EU -> US { mechanism scc  mechanism scc module c2p  mechanism derogation explicit_consent  mechanism bcr  recipient a, b  recipient c  reference \"r\" }",
+    );
+    let Item::Transfer(t) = &items[0] else {
+        panic!()
+    };
     assert!(matches!(&t.mechanisms[0].kind, MechanismKind::Scc(None)));
     assert!(matches!(&t.mechanisms[1].kind, MechanismKind::Scc(Some(m)) if m.text == "c2p"));
-    assert!(matches!(&t.mechanisms[2].kind, MechanismKind::Derogation(g) if g.text == "explicit_consent"));
+    assert!(
+        matches!(&t.mechanisms[2].kind, MechanismKind::Derogation(g) if g.text == "explicit_consent")
+    );
     assert!(matches!(&t.mechanisms[3].kind, MechanismKind::Named(n) if n.text == "bcr"));
     assert_eq!(t.recipients.len(), 3);
     // `scc_eu` is a name, not `scc` with a module.
     let items = parse_ok("transfer EEA -> CH { mechanism scc_eu }");
-    let Item::Transfer(t) = &items[0] else { panic!() };
+    let Item::Transfer(t) = &items[0] else {
+        panic!()
+    };
     assert!(matches!(&t.mechanisms[0].kind, MechanismKind::Named(n) if n.text == "scc_eu"));
 }
 
@@ -320,7 +460,13 @@ fn waiver_subjects() {
                 waive r on transfer EU -> US until 2027-01-01 { reason \"x\" owner \"y\" }";
     let subjects: Vec<Subject> = parse_ok(text)
         .into_iter()
-        .map(|i| if let Item::Waiver(w) = i { w.subject } else { panic!() })
+        .map(|i| {
+            if let Item::Waiver(w) = i {
+                w.subject
+            } else {
+                panic!()
+            }
+        })
         .collect();
     assert!(matches!(&subjects[0], Subject::Flow { source, .. } if source.text == "a"));
     assert!(matches!(&subjects[1], Subject::Port { port, .. } if port.text == "p"));
@@ -332,9 +478,13 @@ fn waiver_subjects() {
 
 #[test]
 fn settings() {
-    let items = parse_ok("controller \"C\" { dpo \"d\" contact \"c1\" contact \"c2\" representative \"r\" address \"a\" }\ntrust_domain \"shop.example\"\nfirewall_default host\nseverity unused-port off\npurpose p basis consent\npurpose q \"only a description\"\nsite s country DE");
+    let items = parse_ok(
+        "controller \"C\" { dpo \"d\" contact \"c1\" contact \"c2\" representative \"r\" address \"a\" }\ntrust_domain \"shop.example\"\nfirewall_default host\nseverity unused-port off\npurpose p basis consent\npurpose q \"only a description\"\nsite s country DE",
+    );
     assert_eq!(items.len(), 7);
-    let Item::Controller(c) = &items[0] else { panic!() };
+    let Item::Controller(c) = &items[0] else {
+        panic!()
+    };
     assert_eq!(c.contacts.len(), 5);
     assert!(matches!(&items[2], Item::FirewallDefault(m) if m.mode == FirewallMode::Host));
     assert!(matches!(&items[3], Item::Severity(s) if s.level == SeverityLevel::Off));
@@ -343,12 +493,30 @@ fn settings() {
 
 #[test]
 fn repeated_once_only_attributes() {
-    assert_eq!(parse_err("controller \"C\" { dpo \"a\" dpo \"b\" }").0, ["P0008"]);
-    assert_eq!(parse_err("data a personal mask redact mask hash").0, ["P0008"]);
-    assert_eq!(parse_err("data a personal subjects x subjects y").0, ["P0008"]);
-    assert_eq!(parse_err("service a in x { operator \"a\" operator \"b\" }").0, ["P0008"]);
-    assert_eq!(parse_err("service a in x { sector public sector commercial }").0, ["P0008"]);
-    assert_eq!(parse_err("waive r on data c until 2027-01-01 { owner \"a\" owner \"b\" }").0, ["P0008"]);
+    assert_eq!(
+        parse_err("controller \"C\" { dpo \"a\" dpo \"b\" }").0,
+        ["P0008"]
+    );
+    assert_eq!(
+        parse_err("data a personal mask redact mask hash").0,
+        ["P0008"]
+    );
+    assert_eq!(
+        parse_err("data a personal subjects x subjects y").0,
+        ["P0008"]
+    );
+    assert_eq!(
+        parse_err("service a in x { operator \"a\" operator \"b\" }").0,
+        ["P0008"]
+    );
+    assert_eq!(
+        parse_err("service a in x { sector public sector commercial }").0,
+        ["P0008"]
+    );
+    assert_eq!(
+        parse_err("waive r on data c until 2027-01-01 { owner \"a\" owner \"b\" }").0,
+        ["P0008"]
+    );
     // Waivers keep every reason and owner; other repeats keep the first.
     let (_, items) = parse_err("waive r on data c until 2027-01-01 { reason \"a\" reason \"b\" }");
     let Item::Waiver(w) = &items[0] else { panic!() };

@@ -15,7 +15,9 @@ fn generate(services: usize, flows: usize) -> String {
     let mut text = String::with_capacity(flows * 100 + services * 300);
     text.push_str("controller \"Synthetic GmbH\" { dpo \"dpo@synthetic.example\" }\n");
     text.push_str("purpose analytics basis legitimate_interests \"Product analytics\"\n");
-    text.push_str("data email personal category user.contact.email subjects customers mask partial_email\n");
+    text.push_str(
+        "data email personal category user.contact.email subjects customers mask partial_email\n",
+    );
     text.push_str("data order_total non_personal\n\n");
     for i in 0..services {
         let _ = write!(
@@ -46,7 +48,14 @@ fn sources(text: &str) -> Sources {
 
 /// The number of flows and of diagnostics.
 fn summary(policy: &ward_lang::ast::Policy, diags: &[ward_lang::Diagnostic]) -> (usize, usize) {
-    (policy.items.iter().filter(|i| matches!(i, Item::Flow(_))).count(), diags.len())
+    (
+        policy
+            .items
+            .iter()
+            .filter(|i| matches!(i, Item::Flow(_)))
+            .count(),
+        diags.len(),
+    )
 }
 
 #[test]

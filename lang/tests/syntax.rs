@@ -9,8 +9,14 @@ use ward_lang::diag::render::HumanRenderer;
 /// Regex filters that compact the `{:#?}` output of spans and leaf nodes.
 fn compact_filters() -> Vec<(&'static str, &'static str)> {
     vec![
-        (r"Span \{\s*file: FileId\(\s*\d+,?\s*\),\s*start: (\d+),\s*end: (\d+),\s*\}", "$1..$2"),
-        (r"(Ident|StrLit|Raw) \{\s*(text|value): (.*),\s*span: (\d+\.\.\d+),\s*\}", "$1($3 @ $4)"),
+        (
+            r"Span \{\s*file: FileId\(\s*\d+,?\s*\),\s*start: (\d+),\s*end: (\d+),\s*\}",
+            "$1..$2",
+        ),
+        (
+            r"(Ident|StrLit|Raw) \{\s*(text|value): (.*),\s*span: (\d+\.\.\d+),\s*\}",
+            "$1($3 @ $4)",
+        ),
     ]
 }
 

@@ -112,9 +112,10 @@ pub fn synthesize(spec: SynthSpec) -> Synth {
     let teams = team_count(spec);
     let external_count = external_count(spec.services);
     let internal_count = spec.services - external_count;
-    let services = make_services(&mut rng, internal_count, external_count, teams, &classes);
+    let mut services = make_services(&mut rng, internal_count, external_count, teams, &classes);
     let flows = make_flows(&mut rng, spec.flows, &services, teams, &classes);
-    let waivers = make_waivers(&services, &flows);
+    cover_sensitive_data(&mut services, &flows, &classes);
+    let waivers = make_waivers(&services, &flows, &classes);
     let files = render(
         &services,
         &flows,
@@ -210,6 +211,11 @@ impl Kind {
 
     fn is_personal(self) -> bool {
         self != Kind::NonPersonal
+    }
+
+    /// Art. 9 special category or Art. 10 criminal-offence data.
+    fn is_sensitive(self) -> bool {
+        matches!(self, Kind::Special | Kind::Criminal)
     }
 }
 
@@ -584,11 +590,6 @@ struct Port {
 impl Port {
     fn name(self) -> &'static str {
         self.template.0
-    }
-
-    /// Whether personal data may travel in plain form to this port.
-    fn is_secure(self) -> bool {
-        matches!(self.template.3, Some("tls" | "mtls"))
     }
 }
 
@@ -990,9 +991,7 @@ fn make_flows(
     let key = |source: usize, target: usize, port: usize| {
         source as u64 * total_ports + first_port[target] + port as u64
     };
-    let plain_classes: Vec<usize> = (0..classes.len())
-        .filter(|&c| !classes[c].kind.is_personal())
-        .collect();
+    let pools = ClassPools::new(classes);
 
     let mut used = HashSet::with_capacity(wanted);
     let mut flows = Vec::with_capacity(wanted);
@@ -1015,13 +1014,7 @@ fn make_flows(
         let port = rng.below(services[target].ports.len());
         if used.insert(key(source, target, port)) {
             flows.push(make_flow(
-                rng,
-                source,
-                target,
-                port,
-                services,
-                classes,
-                &plain_classes,
+                rng, source, target, port, services, classes, &pools,
             ));
         }
     }
@@ -1034,13 +1027,7 @@ fn make_flows(
                 }
                 if target != source && used.insert(key(source, target, port)) {
                     flows.push(make_flow(
-                        rng,
-                        source,
-                        target,
-                        port,
-                        services,
-                        classes,
-                        &plain_classes,
+                        rng, source, target, port, services, classes, &pools,
                     ));
                 }
             }
@@ -1057,6 +1044,32 @@ fn allowed_route(source: &Service, target: &Service) -> bool {
         || source.region.country == target.region.country
 }
 
+/// The classes a flow may carry, by the transport security of the target port.
+struct ClassPools {
+    /// Every class: for `mtls` ports.
+    all: Vec<usize>,
+    /// All but special-category and criminal-offence data: for `tls` ports (sensitive data
+    /// needs mTLS).
+    not_sensitive: Vec<usize>,
+    /// Non-personal data: for ports without transport security.
+    not_personal: Vec<usize>,
+}
+
+impl ClassPools {
+    fn new(classes: &[Class]) -> ClassPools {
+        let select = |keep: fn(Kind) -> bool| -> Vec<usize> {
+            (0..classes.len())
+                .filter(|&c| keep(classes[c].kind))
+                .collect()
+        };
+        ClassPools {
+            all: select(|_| true),
+            not_sensitive: select(|k| !k.is_sensitive()),
+            not_personal: select(|k| !k.is_personal()),
+        }
+    }
+}
+
 fn make_flow(
     rng: &mut Rng,
     source: usize,
@@ -1064,47 +1077,55 @@ fn make_flow(
     port: usize,
     services: &[Service],
     classes: &[Class],
-    plain_classes: &[usize],
+    pools: &ClassPools,
 ) -> Flow {
-    let secure = services[target].ports[port].is_secure();
+    let transport = services[target].ports[port].template.3;
     let count = 1 + rng.weighted(&[40, 30, 20, 10]);
-    let violation = !secure && rng.below(VIOLATION_ODDS) == 0;
-    let mut carries: Vec<(usize, &'static str)> = Vec::with_capacity(count);
-    if secure || violation || plain_classes.is_empty() {
-        for class in pick_distinct(rng, classes.len(), count) {
-            let transform = if classes[class].kind.is_personal() {
-                let mut t = TRANSFORMS[rng.weighted(TRANSFORM_WEIGHTS)];
-                if t == "masked" && classes[class].mask.is_none() {
-                    t = "hashed";
-                }
-                if !secure && !violation && t != "redacted" && !t.starts_with("anonymized") {
-                    t = "redacted";
-                }
-                t
-            } else {
-                ""
-            };
-            carries.push((class, transform));
-        }
-        if violation {
-            // The deliberate violation: the first personal class (if any) travels as is.
-            if let Some(first) = carries
-                .iter_mut()
-                .find(|(c, _)| classes[*c].kind.is_personal())
-            {
-                first.1 = "";
-            }
-        }
+    let violation = !matches!(transport, Some("tls" | "mtls")) && rng.below(VIOLATION_ODDS) == 0;
+    let pool = match transport {
+        Some("mtls") => &pools.all,
+        Some("tls") => &pools.not_sensitive,
+        _ if violation => &pools.not_sensitive,
+        _ => &pools.not_personal,
+    };
+    // Too few kinds of classes for this port: send personal data redacted (nothing travels).
+    let (pool, redact) = if pool.is_empty() {
+        (&pools.all, true)
     } else {
-        for i in pick_distinct(rng, plain_classes.len(), count) {
-            carries.push((plain_classes[i], ""));
+        (pool, false)
+    };
+    let mut carries: Vec<(usize, &'static str)> = pick_distinct(rng, pool.len(), count)
+        .into_iter()
+        .map(|i| {
+            let class = pool[i];
+            let transform = if !classes[class].kind.is_personal() {
+                ""
+            } else if redact {
+                "redacted"
+            } else {
+                match TRANSFORMS[rng.weighted(TRANSFORM_WEIGHTS)] {
+                    "masked" if classes[class].mask.is_none() => "hashed",
+                    t => t,
+                }
+            };
+            (class, transform)
+        })
+        .collect();
+    if violation {
+        // The deliberate violation: the first personal class (if any) travels as is.
+        if let Some(first) = carries
+            .iter_mut()
+            .find(|(c, _)| classes[*c].kind.is_personal())
+        {
+            first.1 = "";
         }
     }
     let personal = carries
         .iter()
         .any(|&(c, t)| classes[c].kind.is_personal() && t != "redacted");
+    let external = services[target].external.is_some();
     let target_purposes = &services[target].purposes;
-    let purpose = if personal || rng.chance(500) {
+    let purpose = if personal || external || rng.chance(500) {
         Some(target_purposes[rng.below(target_purposes.len())])
     } else {
         None
@@ -1123,53 +1144,102 @@ fn make_flow(
     }
 }
 
+/// Special-category and criminal-offence data needs a purpose that names it (`purpose p for
+/// diagnosis`) in every service that receives it unmasked or stores it: add the classes to the
+/// service's limited purpose, creating one if needed.
+fn cover_sensitive_data(services: &mut [Service], flows: &[Flow], classes: &[Class]) {
+    let mut needed: Vec<Vec<usize>> = vec![Vec::new(); services.len()];
+    for flow in flows {
+        for &(class, transform) in &flow.carries {
+            if classes[class].kind.is_sensitive() && transform.is_empty() {
+                needed[flow.target].push(class);
+            }
+        }
+    }
+    for (service, needed) in services.iter_mut().zip(&mut needed) {
+        for store in &service.stores {
+            for (_, _, fields) in &store.tables {
+                needed.extend(fields.iter().filter(|&&c| classes[c].kind.is_sensitive()));
+            }
+        }
+        if needed.is_empty() {
+            continue;
+        }
+        let purposes = &service.purposes;
+        let (_, limited) = service.limited_purpose.get_or_insert_with(|| {
+            let other = (0..PURPOSES.len()).find(|p| !purposes.contains(p));
+            (other.unwrap_or(0), Vec::new())
+        });
+        for &class in needed.iter() {
+            if !limited.contains(&class) {
+                limited.push(class);
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Waivers
 
 /// `(rule, subject, until, reason, owner)`.
 type Waiver = (&'static str, String, &'static str, &'static str, String);
 
-fn make_waivers(services: &[Service], flows: &[Flow]) -> Vec<Waiver> {
+fn make_waivers(services: &[Service], flows: &[Flow], classes: &[Class]) -> Vec<Waiver> {
+    let flow_subject = |f: &Flow| {
+        format!(
+            "flow {} -> {}.{}",
+            services[f.source].name,
+            services[f.target].name,
+            services[f.target].ports[f.port].name()
+        )
+    };
     let mut waivers: Vec<Waiver> = flows
         .iter()
         .filter(|f| f.violation)
         .take(3)
         .map(|f| {
-            let subject = format!(
-                "flow {} -> {}.{}",
-                services[f.source].name,
-                services[f.target].name,
-                services[f.target].ports[f.port].name()
-            );
             let owner = format!("{}@synthetic.example", team_name(services[f.source].team));
             (
                 "unencrypted-personal-data",
-                subject,
+                flow_subject(f),
                 "2027-06-30",
                 "Legacy agent; TLS rollout tracked in SEC-1042",
                 owner,
             )
         })
         .collect();
-    if services
-        .iter()
-        .any(|s| s.region.zone == Zone::Uncovered && s.region.country == "BR")
-    {
+    // The first flow of personal data from the EEA to Brazil, where no transfer applies.
+    let to_brazil = flows.iter().find(|f| {
+        services[f.source].region.zone == Zone::Eea
+            && services[f.target].region.country == "BR"
+            && f.carries.iter().any(|&(c, t)| {
+                classes[c].kind.is_personal() && matches!(t, "" | "hashed" | "tokenized")
+            })
+    });
+    if let Some(flow) = to_brazil {
         waivers.push((
             "transfer-without-basis",
-            "transfer EU -> BR".to_string(),
+            flow_subject(flow),
             "2027-03-31",
             "Brazil adequacy decision expected; SCCs under negotiation (LEGAL-88)",
             "dpo@synthetic.example".to_string(),
         ));
     }
-    if let Some(s) = services
+    // A metrics port no flow targets: scraped from outside the policy.
+    let mut targeted = vec![false; services.len()];
+    for flow in flows {
+        if services[flow.target].ports[flow.port].name() == "metrics" {
+            targeted[flow.target] = true;
+        }
+    }
+    let unused_metrics = services
         .iter()
-        .find(|s| s.ports.iter().any(|p| p.name() == "metrics"))
-    {
+        .zip(&targeted)
+        .find(|(s, targeted)| !**targeted && s.ports.iter().any(|p| p.name() == "metrics"));
+    if let Some((service, _)) = unused_metrics {
         waivers.push((
             "unused-port",
-            format!("port {}.metrics", s.name),
+            format!("port {}.metrics", service.name),
             "2027-12-31",
             "Scraped by the monitoring stack outside the policy",
             "platform@synthetic.example".to_string(),

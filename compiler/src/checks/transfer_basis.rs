@@ -715,34 +715,39 @@ pub fn transfer_labels(
 }
 
 /// The declaration that would give the transfer a basis, and the alternatives, as help text.
-/// `from` is the origin to declare (`EU`, or the country an onward transfer leaves from) and
-/// `module` the SCC module to suggest.
+/// `from` is the origin to declare (the EEA, or the country an onward transfer leaves from) and
+/// `module` the SCC module to suggest. ward allows one `transfer` per pair of jurisdictions, so
+/// when the pair is declared already the help says what to add to it.
 pub fn help(
     cx: &Context<'_>,
     unfounded: &Unfounded<'_>,
     leg: Leg,
-    from: &str,
+    from: Jurisdiction,
     module: &str,
 ) -> String {
     let model = cx.model;
     let flow = model.flow(unfounded.flow);
     let recipient = model.service(flow.target);
     let name = &recipient.name;
+    let from_code = crate::model::jurisdiction_code(from);
+    let scc = format!("mechanism scc module {module}");
     let declaration = |to: CountryCode| {
-        format!(
-            "`transfer {from} -> {to} {{ mechanism scc module {module}  recipient {name}  reference \"...\" }}`"
-        )
+        format!("`transfer {from_code} -> {to} {{ {scc}  recipient {name}  reference \"...\" }}`")
     };
     let mut parts = Vec::new();
-    // Destinations with nothing particular to say share one example.
+    // Destinations with nothing declared and nothing particular to say share one example.
     let mut plain: Vec<CountryCode> = Vec::new();
     for destination in &unfounded.destinations {
         let to = destination.country;
-        let existing = destination
+        let head = |id: TransferId| transfer_head(model.transfer(id));
+        let same_pair = destination
             .transfers
             .iter()
-            .find(|(_, gap)| *gap == TransferGap::OtherRecipients { would_cover: true })
-            .map(|(id, _)| transfer_head(model.transfer(*id)));
+            .find(|(id, _)| model.transfer(*id).from.value == from);
+        let would_cover = destination
+            .transfers
+            .iter()
+            .find(|(_, gap)| *gap == TransferGap::OtherRecipients { would_cover: true });
         let alternative = match destination.adequacy.map(|g| (g, &g.decision().scope)) {
             Some((AdequacyGap::Scope(_), AdequacyScope::CertifiedOnly { framework })) => {
                 Some(format!(
@@ -757,20 +762,32 @@ pub fn help(
             )),
             _ => None,
         };
-        if existing.is_none() && alternative.is_none() {
-            plain.push(to);
-            continue;
-        }
-        let mut text = if let Some(head) = existing {
-            format!(
-                "if the agreement behind the declared `{head}` also covers `{name}`, add `{name}` to its `recipient` list; otherwise declare {}",
+        let mut text = match (would_cover, same_pair) {
+            (Some((id, _)), Some((same, _))) if id == same => format!(
+                "add `{name}` to the `recipient` list of the declared `{}`, once the agreement behind it covers `{name}` too",
+                head(*id)
+            ),
+            (Some((id, _)), _) => format!(
+                "if the agreement behind the declared `{}` covers `{name}` too, add `{name}` to that transfer's `recipient` list; if not, declare {}",
+                head(*id),
                 declaration(to)
-            )
-        } else {
-            format!(
+            ),
+            (None, Some((id, TransferGap::OtherRecipients { .. }))) => format!(
+                "add `recipient {name}` and a mechanism that covers it (e.g. `{scc}`) to the declared `{}`",
+                head(*id)
+            ),
+            (None, Some((id, _))) => format!(
+                "add a mechanism that covers `{name}` to the declared `{}`, e.g. standard contractual clauses `{scc}`",
+                head(*id)
+            ),
+            (None, None) if alternative.is_none() => {
+                plain.push(to);
+                continue;
+            }
+            (None, None) => format!(
                 "declare the basis, e.g. standard contractual clauses: {}",
                 declaration(to)
-            )
+            ),
         };
         if let Some(alternative) = alternative {
             text.push_str("; or, ");

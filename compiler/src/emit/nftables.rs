@@ -78,6 +78,7 @@
 //! uses, not the number of services.
 
 mod escape;
+mod index;
 mod interval;
 mod json;
 mod plan;
@@ -96,7 +97,7 @@ use crate::checks::Outcome;
 pub fn emit(cx: &EmitContext<'_>) -> Vec<Artifact> {
     let analysis = cx.analysis;
     let model = &analysis.model;
-    let ix = plan::Index::build(model, &analysis.outcome, cx.policy_name);
+    let ix = index::Index::build(model, &analysis.outcome, cx.policy_name);
     let hosts: Vec<ServiceId> = model.service_ids().filter(|&s| !model.service(s).external).collect();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 16);
     let chunk = hosts.len().div_ceil(threads).max(1);
@@ -121,7 +122,7 @@ pub fn emit(cx: &EmitContext<'_>) -> Vec<Artifact> {
 }
 
 /// The text and JSON rulesets of some hosts.
-fn host_artifacts(ix: &plan::Index<'_>, hosts: &[ServiceId]) -> Vec<Artifact> {
+fn host_artifacts(ix: &index::Index<'_>, hosts: &[ServiceId]) -> Vec<Artifact> {
     let mut out = Vec::with_capacity(2 * hosts.len());
     for &service in hosts {
         let ruleset = plan::host(ix, service);

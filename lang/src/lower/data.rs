@@ -66,7 +66,10 @@ fn lower_data_attr(
                 decl.mask = Some(mask);
             }
         }
-        _ => cx.internal(span, &format!("unexpected `{rule:?}` in a data declaration")),
+        _ => cx.internal(
+            span,
+            &format!("unexpected `{rule:?}` in a data declaration"),
+        ),
     }
     Some(())
 }

@@ -13,7 +13,14 @@ pub(super) fn lower_flow(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<FlowDe
     let mut nodes = Nodes::new(pair);
     let source = nodes.ident(cx)?;
     let (target, port, _) = nodes.lower(cx, Rule::member_ref, lower_member_ref)?;
-    let mut flow = FlowDecl { source, target, port, carries: Vec::new(), purpose: None, span };
+    let mut flow = FlowDecl {
+        source,
+        target,
+        port,
+        carries: Vec::new(),
+        purpose: None,
+        span,
+    };
     if let Some(body) = nodes.optional(Rule::flow_body) {
         lower_flow_body(cx, body, &mut flow)?;
     }
@@ -56,7 +63,11 @@ fn lower_carried(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Carried> {
         Some(t) => Some(lower_transform(cx, t)?),
         None => None,
     };
-    Some(Carried { class, transform, span })
+    Some(Carried {
+        class,
+        transform,
+        span,
+    })
 }
 
 /// `hashed`, `tokenized`, `redacted`, `masked [with STRATEGY]` or `anonymized "justification"`.

@@ -6,8 +6,8 @@ use pest::iterators::Pair;
 use super::settings::lower_firewall_mode;
 use super::{Cx, Nodes, Seen, lower_names};
 use crate::ast::{
-    Engine, FieldDecl, Location, ManagementDecl, PortDecl, PortRange, Protocol, Raw,
-    ServiceDecl, ServiceItem, ServicePurpose, StoreDecl, TableDecl, Transport,
+    Engine, FieldDecl, Location, ManagementDecl, PortDecl, PortRange, Protocol, Raw, ServiceDecl,
+    ServiceItem, ServicePurpose, StoreDecl, TableDecl, Transport,
 };
 use crate::parser::Rule;
 use crate::span::Span;
@@ -25,14 +25,21 @@ const ENGINES: &[(&str, Engine)] = &[
 
 const PROTOCOLS: &[(&str, Protocol)] = &[("tcp", Protocol::Tcp), ("udp", Protocol::Udp)];
 
-const TRANSPORTS: &[(&str, Transport)] =
-    &[("none", Transport::None), ("tls", Transport::Tls), ("mtls", Transport::Mtls)];
+const TRANSPORTS: &[(&str, Transport)] = &[
+    ("none", Transport::None),
+    ("tls", Transport::Tls),
+    ("mtls", Transport::Mtls),
+];
 
 /// `service checkout in aws:eu-central-1 { ... }` or `external service stripe in ... { ... }`
 pub(super) fn lower_service(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<ServiceDecl> {
     let span = cx.span(&pair);
     // `external` is a keyword, which `Nodes` skips: look at the first raw child.
-    let external = pair.clone().into_inner().next().is_some_and(|p| p.as_rule() == Rule::kw_external);
+    let external = pair
+        .clone()
+        .into_inner()
+        .next()
+        .is_some_and(|p| p.as_rule() == Rule::kw_external);
     let mut nodes = Nodes::new(pair);
     let name = nodes.ident(cx)?;
     let location = nodes.lower(cx, Rule::location, lower_location)?;
@@ -45,7 +52,13 @@ pub(super) fn lower_service(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Ser
             }
         }
     }
-    Some(ServiceDecl { external, name, location, items, span })
+    Some(ServiceDecl {
+        external,
+        name,
+        location,
+        items,
+        span,
+    })
 }
 
 /// `aws:eu-central-1` or a site name.
@@ -62,7 +75,11 @@ fn lower_location(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Location> {
             let mut parts = Nodes::new(inner);
             let provider = parts.ident(cx)?;
             let region = parts.ident_of(cx, Rule::region_name)?;
-            Some(Location::Region { provider, region, span })
+            Some(Location::Region {
+                provider,
+                region,
+                span,
+            })
         }
         _ => {
             cx.unexpected(&inner, "a location");
@@ -72,7 +89,11 @@ fn lower_location(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Location> {
 }
 
 /// One item of a service body; `operator`, `sector` and `firewall` may be written once.
-fn lower_service_item(cx: &mut Cx<'_>, pair: Pair<'_, Rule>, seen: &mut Seen) -> Option<ServiceItem> {
+fn lower_service_item(
+    cx: &mut Cx<'_>,
+    pair: Pair<'_, Rule>,
+    seen: &mut Seen,
+) -> Option<ServiceItem> {
     let span = cx.span(&pair);
     let rule = pair.as_rule();
     let once = match rule {
@@ -86,15 +107,9 @@ fn lower_service_item(cx: &mut Cx<'_>, pair: Pair<'_, Rule>, seen: &mut Seen) ->
         Rule::port_item => ServiceItem::Port(lower_port(cx, pair)?),
         Rule::store_item => ServiceItem::Store(lower_store(cx, pair)?),
         Rule::service_purpose_item => ServiceItem::Purpose(lower_service_purpose(cx, pair)),
-        Rule::operator_item => {
-            ServiceItem::Operator(Nodes::new(pair).string(cx)?)
-        }
-        Rule::certified_item => {
-            ServiceItem::Certified(Nodes::new(pair).ident(cx)?)
-        }
-        Rule::sector_item => {
-            ServiceItem::Sector(Nodes::new(pair).ident(cx)?)
-        }
+        Rule::operator_item => ServiceItem::Operator(Nodes::new(pair).string(cx)?),
+        Rule::certified_item => ServiceItem::Certified(Nodes::new(pair).ident(cx)?),
+        Rule::sector_item => ServiceItem::Sector(Nodes::new(pair).ident(cx)?),
         Rule::firewall_item => {
             let mode = Nodes::new(pair).expect(cx, Rule::firewall_mode)?;
             ServiceItem::Firewall(lower_firewall_mode(cx, &mode)?)
@@ -105,10 +120,11 @@ fn lower_service_item(cx: &mut Cx<'_>, pair: Pair<'_, Rule>, seen: &mut Seen) ->
             return None;
         }
     };
-    match once {
-        Some(attr) if !seen.first(cx, attr, span) => None,
-        _ => Some(item),
+    // A repeat is reported and kept: the syntax tree lists what was written.
+    if let Some(attr) = once {
+        seen.first(cx, attr, span);
     }
+    Some(item)
 }
 
 /// `port api 8443/tcp mtls`
@@ -122,7 +138,13 @@ fn lower_port(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<PortDecl> {
         Some(t) => Some((cx.word(&t, TRANSPORTS)?, cx.span(&t))),
         None => None,
     };
-    Some(PortDecl { name, range, protocol, transport, span })
+    Some(PortDecl {
+        name,
+        range,
+        protocol,
+        transport,
+        span,
+    })
 }
 
 /// `8443` or `9000-9010`
@@ -141,7 +163,12 @@ fn lower_management(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<ManagementD
     let range = nodes.lower(cx, Rule::port_range, lower_port_range)?;
     let protocol = nodes.word(cx, Rule::protocol, PROTOCOLS)?;
     let from = nodes.map(|a| cx.raw(&a)).collect();
-    Some(ManagementDecl { range, protocol, from, span })
+    Some(ManagementDecl {
+        range,
+        protocol,
+        from,
+        span,
+    })
 }
 
 /// `purpose care, billing for diagnosis, prescription`
@@ -156,7 +183,11 @@ fn lower_service_purpose(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> ServicePurpos
             _ => cx.unexpected(&child, "a service purpose"),
         }
     }
-    ServicePurpose { purposes, classes, span }
+    ServicePurpose {
+        purposes,
+        classes,
+        span,
+    }
 }
 
 /// `store customers postgres retain 90d { table accounts { email: email } total: order_total }`
@@ -201,7 +232,12 @@ fn lower_table(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<TableDecl> {
     let span = cx.span(&pair);
     let mut nodes = Nodes::new(pair);
     let name = nodes.ident(cx)?;
-    let mut table = TableDecl { name, retain: Vec::new(), fields: Vec::new(), span };
+    let mut table = TableDecl {
+        name,
+        retain: Vec::new(),
+        fields: Vec::new(),
+        span,
+    };
     let mut seen = Seen::new("table");
     for child in nodes {
         match child.as_rule() {

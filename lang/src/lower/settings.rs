@@ -17,8 +17,11 @@ const CONTACT_KINDS: &[(&str, ContactKind)] = &[
     ("address", ContactKind::Address),
 ];
 
-const SEVERITY_LEVELS: &[(&str, SeverityLevel)] =
-    &[("error", SeverityLevel::Error), ("warning", SeverityLevel::Warning), ("off", SeverityLevel::Off)];
+const SEVERITY_LEVELS: &[(&str, SeverityLevel)] = &[
+    ("error", SeverityLevel::Error),
+    ("warning", SeverityLevel::Warning),
+    ("off", SeverityLevel::Off),
+];
 
 const FIREWALL_MODES: &[(&str, FirewallMode)] =
     &[("ports", FirewallMode::Ports), ("host", FirewallMode::Host)];
@@ -38,19 +41,20 @@ pub(super) fn lower_controller(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<
             }
             let item_span = cx.span(&item);
             let contact = lower_contact(cx, item)?;
-            // Several `contact` addresses are fine; one DPO, representative and address.
-            let once = match contact.kind {
-                ContactKind::Dpo => Some("dpo"),
-                ContactKind::Representative => Some("representative"),
-                ContactKind::Address => Some("address"),
-                ContactKind::Contact => None,
-            };
-            if once.is_none_or(|attr| seen.first(cx, attr, item_span)) {
-                contacts.push(contact);
-            }
+            // Each kind once; a repeat is reported and kept, as written.
+            let attr = CONTACT_KINDS
+                .iter()
+                .find(|(_, kind)| *kind == contact.kind)
+                .map_or("contact", |(word, _)| *word);
+            seen.first(cx, attr, item_span);
+            contacts.push(contact);
         }
     }
-    Some(Controller { name, contacts, span })
+    Some(Controller {
+        name,
+        contacts,
+        span,
+    })
 }
 
 /// `dpo "dpo@shop.example"`
@@ -59,13 +63,17 @@ fn lower_contact(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Contact> {
     let kind_pair = nodes.expect(cx, Rule::contact_kind)?;
     let kind = cx.word(&kind_pair, CONTACT_KINDS)?;
     let value = nodes.string(cx)?;
-    Some(Contact { kind, kind_span: cx.span(&kind_pair), value })
+    Some(Contact {
+        kind,
+        kind_span: cx.span(&kind_pair),
+        value,
+    })
 }
 
 /// `trust_domain "shop.example"`
 pub(super) fn lower_trust_domain(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<StrLit> {
     let mut nodes = Nodes::new(pair);
-    Some(nodes.string(cx)?)
+    nodes.string(cx)
 }
 
 /// `firewall_default host`
@@ -78,8 +86,14 @@ pub(super) fn lower_firewall_default(
 }
 
 /// `ports` or `host` (shared with the service-level `firewall`).
-pub(super) fn lower_firewall_mode(cx: &mut Cx<'_>, pair: &Pair<'_, Rule>) -> Option<FirewallModeLit> {
-    Some(FirewallModeLit { mode: cx.word(pair, FIREWALL_MODES)?, span: cx.span(pair) })
+pub(super) fn lower_firewall_mode(
+    cx: &mut Cx<'_>,
+    pair: &Pair<'_, Rule>,
+) -> Option<FirewallModeLit> {
+    Some(FirewallModeLit {
+        mode: cx.word(pair, FIREWALL_MODES)?,
+        span: cx.span(pair),
+    })
 }
 
 /// `severity unused-port warning`
@@ -89,7 +103,12 @@ pub(super) fn lower_severity(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Se
     let rule = nodes.ident(cx)?;
     let level_pair = nodes.expect(cx, Rule::severity_level)?;
     let level = cx.word(&level_pair, SEVERITY_LEVELS)?;
-    Some(SeverityDecl { rule, level, level_span: cx.span(&level_pair), span })
+    Some(SeverityDecl {
+        rule,
+        level,
+        level_span: cx.span(&level_pair),
+        span,
+    })
 }
 
 /// `purpose order_fulfilment basis contract "Fulfil and ship orders"`
@@ -102,7 +121,12 @@ pub(super) fn lower_purpose(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Pur
         None => None,
     };
     let description = nodes.optional(Rule::string).map(|s| cx.string(&s));
-    Some(PurposeDecl { name, basis, description, span })
+    Some(PurposeDecl {
+        name,
+        basis,
+        description,
+        span,
+    })
 }
 
 /// `site fra_dc country DE "Colo Frankfurt"`
@@ -112,5 +136,10 @@ pub(super) fn lower_site(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<SiteDe
     let name = nodes.ident(cx)?;
     let country = nodes.ident(cx)?;
     let description = nodes.optional(Rule::string).map(|s| cx.string(&s));
-    Some(SiteDecl { name, country, description, span })
+    Some(SiteDecl {
+        name,
+        country,
+        description,
+        span,
+    })
 }

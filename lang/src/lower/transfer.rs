@@ -2,11 +2,12 @@
 
 use pest::iterators::Pair;
 
-use super::{Cx, Nodes, lower_names};
+use super::{Cx, Nodes, Seen, lower_names};
 use crate::ast::{Mechanism, MechanismKind, TransferDecl};
 use crate::parser::Rule;
 
-/// `transfer EU -> US { mechanism dpf  recipient analytics  reference "DPF list entry" }`
+/// `transfer EU -> US { mechanism dpf  recipient analytics  reference "DPF list entry" }`; any
+/// number of mechanisms and recipient lists, one `reference`.
 pub(super) fn lower_transfer(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<TransferDecl> {
     let span = cx.span(&pair);
     let mut nodes = Nodes::new(pair);
@@ -20,6 +21,7 @@ pub(super) fn lower_transfer(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Tr
         references: Vec::new(),
         span,
     };
+    let mut seen = Seen::new("transfer");
     for item in nodes {
         match item.as_rule() {
             Rule::mechanism_item => transfer.mechanisms.push(lower_mechanism(cx, item)?),
@@ -28,8 +30,10 @@ pub(super) fn lower_transfer(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Tr
                 transfer.recipients.extend(names);
             }
             Rule::reference_item => {
-                let reference = Nodes::new(item).expect(cx, Rule::string)?;
-                transfer.references.push(cx.string(&reference));
+                let span = cx.span(&item);
+                let reference = Nodes::new(item).string(cx)?;
+                seen.first(cx, "reference", span);
+                transfer.references.push(reference);
             }
             _ => cx.unexpected(&item, "a transfer body"),
         }
@@ -53,7 +57,10 @@ fn lower_mechanism(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Mechanism> {
         Rule::derogation => MechanismKind::Derogation(parts.ident(cx)?),
         Rule::named_mechanism => MechanismKind::Named(parts.ident(cx)?),
         _ => {
-            cx.internal(span, &format!("unexpected `{rule:?}` in a transfer mechanism"));
+            cx.internal(
+                span,
+                &format!("unexpected `{rule:?}` in a transfer mechanism"),
+            );
             return None;
         }
     };

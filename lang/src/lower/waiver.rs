@@ -13,8 +13,14 @@ pub(super) fn lower_waiver(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Waiv
     let rule = nodes.ident(cx)?;
     let subject = nodes.lower(cx, Rule::subject, lower_subject)?;
     let until = nodes.raw(cx, Rule::date)?;
-    let mut waiver =
-        WaiverDecl { rule, subject, until, reasons: Vec::new(), owners: Vec::new(), span };
+    let mut waiver = WaiverDecl {
+        rule,
+        subject,
+        until,
+        reasons: Vec::new(),
+        owners: Vec::new(),
+        span,
+    };
     let mut seen = Seen::new("waiver");
     for item in nodes {
         let item_span = cx.span(&item);
@@ -49,15 +55,28 @@ fn lower_subject(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Subject> {
         Rule::subject_flow => {
             let source = parts.ident(cx)?;
             let (target, port, _) = parts.lower(cx, Rule::member_ref, lower_member_ref)?;
-            Subject::Flow { source, target, port, span }
+            Subject::Flow {
+                source,
+                target,
+                port,
+                span,
+            }
         }
         Rule::subject_port => {
             let (service, port, _) = parts.lower(cx, Rule::member_ref, lower_member_ref)?;
-            Subject::Port { service, port, span }
+            Subject::Port {
+                service,
+                port,
+                span,
+            }
         }
         Rule::subject_store => {
             let (service, store, _) = parts.lower(cx, Rule::member_ref, lower_member_ref)?;
-            Subject::Store { service, store, span }
+            Subject::Store {
+                service,
+                store,
+                span,
+            }
         }
         Rule::subject_service => Subject::Service(parts.ident(cx)?),
         Rule::subject_data => Subject::Data(parts.ident(cx)?),

@@ -4,7 +4,7 @@
 use ward_lang::{Code, Diagnostic};
 
 use crate::checks::{Context, Finding, Rule};
-use crate::model::{Flow, Model, Subject, Travels};
+use crate::model::{ClassId, Flow, Model, Subject, Travels};
 
 ward_lang::declare_codes! {
     /// ## What it checks
@@ -40,6 +40,9 @@ ward_lang::declare_codes! {
     ///
     /// ## Waiving
     /// `waive external-flow-without-purpose on flow checkout -> stripe.api until 2027-03-31 { reason "..." owner "..." }`
+    ///
+    /// `waive external-flow-without-purpose on data email ...` accepts it for every flow that
+    /// carries that class.
     CODE = ("C309", "external-flow-without-purpose", Error, "personal data goes to an external service without a purpose");
 }
 
@@ -57,7 +60,7 @@ impl Rule for ExternalFlowWithoutPurpose {
             if flow.purpose.is_some() || !cx.model.service(flow.target).external {
                 continue;
             }
-            let personal: Vec<&str> = flow
+            let ids: Vec<ClassId> = flow
                 .carries
                 .iter()
                 .filter(|c| {
@@ -66,18 +69,25 @@ impl Rule for ExternalFlowWithoutPurpose {
                         Travels::Plain | Travels::Pseudonymised
                     )
                 })
-                .map(|c| cx.model.class(c.class))
-                .filter(|class| class.is_personal())
-                .map(|class| class.name.as_str())
+                .map(|c| c.class)
+                .filter(|&c| cx.model.class(c).is_personal())
                 .collect();
-            if personal.is_empty() {
+            if ids.is_empty() {
                 continue;
             }
+            let personal: Vec<&str> = ids
+                .iter()
+                .map(|&c| cx.model.class(c).name.as_str())
+                .collect();
             let subject = Subject::Flow {
                 source: flow.source,
                 port: flow.port,
             };
-            out.push(Finding::new(diagnostic(cx.model, flow, &personal), subject).blocking(id));
+            let finding = Finding::new(diagnostic(cx.model, flow, &personal), subject);
+            let finding = ids
+                .iter()
+                .fold(finding, |f, &c| f.also_concerning(Subject::Data(c)));
+            out.push(finding.blocking(id));
         }
     }
 }
@@ -99,12 +109,17 @@ fn diagnostic(model: &Model, flow: &Flow, personal: &[&str]) -> Diagnostic {
             )
         },
     );
-    let example = target
+    let declared = target
         .purposes
         .iter()
         .flat_map(|p| p.purposes.iter())
-        .next()
-        .map_or("<name>", |&id| model.purpose(id).name.as_str());
+        .next();
+    let purpose = match declared {
+        Some(&id) => format!("`purpose {}`", model.purpose(id).name),
+        None => {
+            "`purpose <name>` (declared once as `purpose <name> basis <basis> \"...\"`)".to_string()
+        }
+    };
     Diagnostic::new(
         &CODE,
         format!(
@@ -116,7 +131,7 @@ fn diagnostic(model: &Model, flow: &Flow, personal: &[&str]) -> Diagnostic {
     .at(flow.head_span, format!("carries {list} with no `purpose` for the recipient"))
     .with_secondary(target.name_span, operator)
     .with_help(format!(
-        "add `purpose {example}` to the flow, naming what `{}` may use the data for (declared with `purpose {example} basis <basis> \"...\"`), or redact the personal data on this flow",
+        "add {purpose} to the flow to say what `{}` may use the data for, or redact the personal data on this flow",
         target.name,
     ))
 }

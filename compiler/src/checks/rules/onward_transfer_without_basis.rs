@@ -5,7 +5,7 @@ use ward_lang::{Code, Diagnostic, Span};
 
 use crate::checks::transfer_basis::{self, Leg, TransferCheck, Unfounded};
 use crate::checks::{Context, Finding, Rule};
-use crate::model::{ClassId, FlowId, Subject, jurisdiction_code};
+use crate::model::{ClassId, FlowId, Jurisdiction, Subject};
 
 ward_lang::declare_codes! {
     /// ## What it checks
@@ -188,16 +188,13 @@ fn diagnostic(
         .countries
         .iter()
         .find(|c| !cx.reference.is_eea(**c))
-        .map_or_else(
-            || "EU".to_string(),
-            |c| jurisdiction_code(crate::model::Jurisdiction::Country(*c)),
-        );
+        .map_or(Jurisdiction::Eea, |c| Jurisdiction::Country(*c));
     let module = if source.external { "p2p" } else { "c2p" };
     diagnostic.with_help(transfer_basis::help(
         cx,
         unfounded,
         Leg::Onward,
-        &from,
+        from,
         module,
     ))
 }

@@ -3,7 +3,7 @@
 use ward_lang::{Code, Diagnostic};
 
 use crate::checks::{Context, Finding, Rule};
-use crate::model::{DataClass, DataKind, Flow, Model, Port, Subject, Transport, Travels};
+use crate::model::{ClassId, DataClass, DataKind, Flow, Model, Port, Subject, Transport, Travels};
 
 ward_lang::declare_codes! {
     /// ## What it checks
@@ -45,6 +45,9 @@ ward_lang::declare_codes! {
     ///
     /// ## Waiving
     /// `waive sensitive-data-without-mtls on flow clinic -> records.api until 2027-03-31 { reason "..." owner "..." }`
+    ///
+    /// `waive sensitive-data-without-mtls on data diagnosis ...` accepts it for every flow that
+    /// carries that class.
     CODE = ("C302", "sensitive-data-without-mtls", Error, "special-category or criminal-offence data travels to a port without mutual tls");
 }
 
@@ -63,7 +66,7 @@ impl Rule for SensitiveDataWithoutMtls {
             if port.transport == Transport::Mtls {
                 continue;
             }
-            let sensitive: Vec<&DataClass> = flow
+            let ids: Vec<ClassId> = flow
                 .carries
                 .iter()
                 .filter(|c| {
@@ -72,19 +75,22 @@ impl Rule for SensitiveDataWithoutMtls {
                         Travels::Plain | Travels::Pseudonymised
                     )
                 })
-                .map(|c| cx.model.class(c.class))
-                .filter(|class| class.is_sensitive())
+                .map(|c| c.class)
+                .filter(|&c| cx.model.class(c).is_sensitive())
                 .collect();
-            if sensitive.is_empty() {
+            if ids.is_empty() {
                 continue;
             }
+            let sensitive: Vec<&DataClass> = ids.iter().map(|&c| cx.model.class(c)).collect();
             let subject = Subject::Flow {
                 source: flow.source,
                 port: flow.port,
             };
-            out.push(
-                Finding::new(diagnostic(cx.model, flow, port, &sensitive), subject).blocking(id),
-            );
+            let finding = Finding::new(diagnostic(cx.model, flow, port, &sensitive), subject);
+            let finding = ids
+                .iter()
+                .fold(finding, |f, &c| f.also_concerning(Subject::Data(c)));
+            out.push(finding.blocking(id));
         }
     }
 }

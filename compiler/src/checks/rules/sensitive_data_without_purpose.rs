@@ -4,9 +4,13 @@
 use ward_lang::{Code, Diagnostic};
 
 use crate::checks::rules::sensitive_data_without_mtls::kinds;
-use crate::checks::rules::store_without_purpose::{PurposeCoverage, fields};
+use crate::checks::rules::store_without_purpose::{
+    PurposeCoverage, PurposeFix, concerning_classes, fields, label_fields, purpose_fix,
+};
 use crate::checks::{Context, Finding, Rule};
-use crate::model::{ClassId, DataClass, Field, Model, Service, StoreId, Subject, Travels};
+use crate::model::{
+    ClassId, DataClass, Field, Model, Service, ServiceId, StoreId, Subject, Travels,
+};
 
 ward_lang::declare_codes! {
     /// ## What it checks
@@ -54,7 +58,8 @@ ward_lang::declare_codes! {
     ///
     /// ## Waiving
     /// `waive sensitive-data-without-purpose on flow clinic -> invoices.api until 2027-03-31 { reason "..." owner "..." }`,
-    /// or `... on store invoices.ledger ...` for a store.
+    /// or `... on store invoices.ledger ...` for a store. `... on data diagnosis ...` accepts it
+    /// for every flow and store with that class.
     CODE = ("C303", "sensitive-data-without-purpose", Error, "special-category or criminal-offence data reaches a service with no purpose declared for it");
 }
 
@@ -105,17 +110,22 @@ fn check_flows(cx: &Context<'_>, coverage: &PurposeCoverage, out: &mut Vec<Findi
                 target.name
             ),
         );
-        let diag = explain(diag, target).with_help(format!(
-            "mask the data on this flow (`carries {} tokenized`, or `masked`); or, if `{}` needs it under an Art. 9(2) or Art. 10 condition, declare `purpose <name> for {}` in the service",
-            first_name(&sensitive),
+        let help = format!(
+            "mask the data on this flow ({}); or, if `{}` needs it under an Art. 9(2) or Art. 10 condition, {}",
+            mask_example(&sensitive),
             target.name,
-            plain_names(&sensitive),
-        ));
+            purpose_help(cx.model, flow.target, &classes),
+        );
+        let diag = explain(diag, target).with_help(help);
         let subject = Subject::Flow {
             source: flow.source,
             port: flow.port,
         };
-        out.push(Finding::new(diag, subject).blocking(id));
+        let finding = Finding::new(diag, subject);
+        let finding = classes
+            .iter()
+            .fold(finding, |f, &c| f.also_concerning(Subject::Data(c)));
+        out.push(finding.blocking(id));
     }
 }
 
@@ -129,10 +139,11 @@ fn check_stores(cx: &Context<'_>, coverage: &PurposeCoverage, out: &mut Vec<Find
             })
             .collect();
         if !offending.is_empty() {
-            out.push(Finding::new(
+            let finding = Finding::new(
                 store_diagnostic(cx.model, id, &offending),
                 Subject::Store(id),
-            ));
+            );
+            out.push(concerning_classes(finding, &offending));
         }
     }
 }
@@ -162,23 +173,28 @@ fn store_diagnostic(model: &Model, id: StoreId, offending: &[&Field]) -> Diagnos
             service.name
         ),
     );
-    for field in offending.iter().take(3) {
-        diag = diag.with_secondary(
-            field.span,
-            format!("`{}` holds `{}`", field.name, model.class(field.class).name),
-        );
-    }
-    if offending.len() > 3 {
-        diag = diag.with_note(format!(
-            "{} more fields hold such data",
-            offending.len() - 3
-        ));
-    }
+    diag = label_fields(
+        diag,
+        offending,
+        |f| format!("`{}` holds `{}`", f.name, model.class(f.class).name),
+        "such data",
+    );
     explain(diag, service).with_help(format!(
-        "if `{}` needs the data under an Art. 9(2) or Art. 10 condition, declare `purpose <name> for {}` in the service; otherwise stop storing it",
+        "if `{}` needs the data under an Art. 9(2) or Art. 10 condition, {}; otherwise stop storing it",
         service.name,
-        plain_names(&sensitive),
+        purpose_help(model, store.service, &classes),
     ))
+}
+
+/// The purpose line to write, phrased for the help text.
+fn purpose_help(model: &Model, service: ServiceId, classes: &[ClassId]) -> String {
+    match purpose_fix(model, service, classes) {
+        PurposeFix::Extend(line) => format!("name it in the service's purpose: `{line}`"),
+        PurposeFix::Add(line) => format!("add `{line}` to the service"),
+        PurposeFix::Declare(line) => format!(
+            "write `{line}` in the service (and declare `purpose <name> basis <basis> \"...\"` at the top level)"
+        ),
+    }
 }
 
 /// Secondary labels on what the service's purposes lack.
@@ -214,16 +230,16 @@ fn names(classes: &[&DataClass]) -> String {
         .join(", ")
 }
 
-/// "a, b" for code in help texts.
-fn plain_names(classes: &[&DataClass]) -> String {
-    classes
-        .iter()
-        .map(|c| c.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The first class's name, for an example in help texts.
-fn first_name<'m>(classes: &[&'m DataClass]) -> &'m str {
-    classes.first().map_or("", |c| c.name.as_str())
+/// How to write the first class masked on a flow: `masked` needs a mask strategy, so it is
+/// only suggested for a class that declares one.
+fn mask_example(classes: &[&DataClass]) -> String {
+    let Some(class) = classes.first() else {
+        return String::new();
+    };
+    let other = if class.mask.is_some() {
+        "masked"
+    } else {
+        "hashed"
+    };
+    format!("`carries {} tokenized`, or `{other}`", class.name)
 }

@@ -3,7 +3,7 @@
 use ward_lang::{Code, Diagnostic};
 
 use crate::checks::{Context, Finding, Rule};
-use crate::model::{ClassId, Field, Model, ServiceId, Store, StoreId, Subject};
+use crate::model::{ClassId, Field, Model, ServiceId, ServicePurpose, Store, StoreId, Subject};
 
 ward_lang::declare_codes! {
     /// ## What it checks
@@ -45,6 +45,9 @@ ward_lang::declare_codes! {
     ///
     /// ## Waiving
     /// `waive store-without-purpose on store shop.orders until 2027-03-31 { reason "..." owner "..." }`
+    ///
+    /// `waive store-without-purpose on data email ...` accepts it for every store that keeps
+    /// that class.
     CODE = ("C308", "store-without-purpose", Error, "a store keeps personal data that no declared purpose covers");
 }
 
@@ -69,10 +72,9 @@ impl Rule for StoreWithoutPurpose {
                 })
                 .collect();
             if !uncovered.is_empty() {
-                out.push(Finding::new(
-                    diagnostic(cx.model, id, &uncovered),
-                    Subject::Store(id),
-                ));
+                let finding =
+                    Finding::new(diagnostic(cx.model, id, &uncovered), Subject::Store(id));
+                out.push(concerning_classes(finding, &uncovered));
             }
         }
     }
@@ -108,18 +110,12 @@ fn diagnostic(model: &Model, id: StoreId, uncovered: &[&Field]) -> Diagnostic {
             service.name
         ),
     );
-    for field in uncovered.iter().take(3) {
-        diag = diag.with_secondary(
-            field.span,
-            format!("`{}` holds `{}`", field.name, model.class(field.class).name),
-        );
-    }
-    if uncovered.len() > 3 {
-        diag = diag.with_note(format!(
-            "{} more fields hold personal data no purpose covers",
-            uncovered.len() - 3
-        ));
-    }
+    diag = label_fields(
+        diag,
+        uncovered,
+        |f| format!("`{}` holds `{}`", f.name, model.class(f.class).name),
+        "personal data no purpose covers",
+    );
     if service.purposes.is_empty() {
         diag = diag.with_secondary(
             service.name_span,
@@ -129,16 +125,100 @@ fn diagnostic(model: &Model, id: StoreId, uncovered: &[&Field]) -> Diagnostic {
     for purpose in service.purposes.iter().take(3) {
         diag = diag.with_secondary(purpose.span, "declared for other data only");
     }
-    diag.with_help(format!(
-        "state why `{}` keeps the data: `purpose <name> for {}` in the service, naming a declared `purpose <name> basis <basis> \"...\"`; or stop storing it",
-        service.name,
-        names.join(", "),
-    ))
+    let help = match purpose_fix(model, store.service, &classes) {
+        PurposeFix::Extend(line) => format!("name the data in the service's purpose: `{line}`"),
+        PurposeFix::Add(line) | PurposeFix::Declare(line) => format!(
+            "state why `{}` keeps the data: write `{line}` in the service (and declare `purpose <name> basis <basis> \"...\"` at the top level)",
+            service.name
+        ),
+    };
+    diag.with_help(format!("{help}; or stop storing it"))
+}
+
+/// A service purpose line that would cover `classes`.
+pub(crate) enum PurposeFix {
+    /// The service's first purpose with a `for` list, extended by the classes.
+    Extend(String),
+    /// A new line for the service's first purpose (which has no `for` list).
+    Add(String),
+    /// A new line with a placeholder name: the service declares no purpose.
+    Declare(String),
+}
+
+/// How to declare that `service` processes `classes` for a purpose.
+pub(crate) fn purpose_fix(model: &Model, service: ServiceId, classes: &[ClassId]) -> PurposeFix {
+    let purposes = &model.service(service).purposes;
+    let line = |p: &ServicePurpose, classes: &[ClassId]| {
+        let names = p.purposes.iter().map(|&id| model.purpose(id).name.as_str());
+        let names = names.collect::<Vec<_>>().join(", ");
+        let list = classes.iter().map(|&c| model.class(c).name.as_str());
+        format!(
+            "purpose {names} for {}",
+            list.collect::<Vec<_>>().join(", ")
+        )
+    };
+    if let Some(p) = purposes.iter().find(|p| !p.classes.is_empty()) {
+        let all: Vec<ClassId> = p.classes.iter().chain(classes).copied().collect();
+        return PurposeFix::Extend(line(p, &all));
+    }
+    match purposes.first() {
+        Some(p) => PurposeFix::Add(line(p, classes)),
+        None => {
+            let list = classes.iter().map(|&c| model.class(c).name.as_str());
+            PurposeFix::Declare(format!(
+                "purpose <name> for {}",
+                list.collect::<Vec<_>>().join(", ")
+            ))
+        }
+    }
 }
 
 /// Every field of every table of a store, in table then column order.
 pub(crate) fn fields(store: &Store) -> impl Iterator<Item = &Field> {
     store.tables.iter().flat_map(|t| t.fields.iter())
+}
+
+/// The finding, waivable also by naming the data class of any of `fields`.
+pub(crate) fn concerning_classes(finding: Finding, fields: &[&Field]) -> Finding {
+    let mut classes: Vec<ClassId> = fields.iter().map(|f| f.class).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    classes
+        .into_iter()
+        .fold(finding, |f, c| f.also_concerning(Subject::Data(c)))
+}
+
+/// How many fields a diagnostic labels; a note counts the rest.
+const FIELD_LABELS: usize = 3;
+
+/// Labels the first field of each class in `fields` (a few at most) with `label`; a note
+/// says how many more hold `rest`.
+pub(crate) fn label_fields(
+    mut diag: Diagnostic,
+    fields: &[&Field],
+    label: impl Fn(&Field) -> String,
+    rest: &str,
+) -> Diagnostic {
+    let mut labelled: Vec<ClassId> = Vec::with_capacity(FIELD_LABELS);
+    for field in fields {
+        if labelled.len() == FIELD_LABELS {
+            break;
+        }
+        if !labelled.contains(&field.class) {
+            labelled.push(field.class);
+            diag = diag.with_secondary(field.span, label(field));
+        }
+    }
+    let more = fields.len().saturating_sub(labelled.len());
+    if more > 0 {
+        let (noun, verb) = if more == 1 {
+            ("field", "holds")
+        } else {
+            ("fields", "hold")
+        };
+        diag = diag.with_note(format!("{more} more {noun} {verb} {rest}"));
+    }
+    diag
 }
 
 /// Which data classes the purposes of each service cover, computed once per run in

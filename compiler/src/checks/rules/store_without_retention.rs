@@ -2,6 +2,7 @@
 
 use ward_lang::{Code, Diagnostic};
 
+use crate::checks::rules::store_without_purpose::{concerning_classes, label_fields};
 use crate::checks::{Context, Finding, Rule};
 use crate::model::{Engine, Field, Model, Store, StoreId, Subject, Table};
 
@@ -49,6 +50,9 @@ ward_lang::declare_codes! {
     ///
     /// ## Waiving
     /// `waive store-without-retention on store shop.orders until 2027-03-31 { reason "..." owner "..." }`
+    ///
+    /// `waive store-without-retention on data email ...` accepts it for every store that keeps
+    /// that class without a period.
     CODE = ("C307", "store-without-retention", Error, "a store keeps personal data without a retention period");
 }
 
@@ -72,23 +76,25 @@ impl Rule for StoreWithoutRetention {
                 .filter(|t| t.retention.is_none() && personal_fields(cx.model, t).next().is_some())
                 .collect();
             if !offending.is_empty() {
-                out.push(Finding::new(
-                    diagnostic(cx.model, id, &offending),
+                let fields: Vec<&Field> = offending
+                    .iter()
+                    .flat_map(|t| personal_fields(cx.model, t))
+                    .collect();
+                let finding = Finding::new(
+                    diagnostic(cx.model, id, &fields, &offending),
                     Subject::Store(id),
-                ));
+                );
+                out.push(concerning_classes(finding, &fields));
             }
         }
     }
 }
 
-/// The finding's diagnostic for a store whose `offending` tables keep personal data forever.
-fn diagnostic(model: &Model, id: StoreId, offending: &[&Table]) -> Diagnostic {
+/// The finding's diagnostic for a store whose `offending` tables keep personal data (their
+/// personal `fields`) with no end.
+fn diagnostic(model: &Model, id: StoreId, fields: &[&Field], offending: &[&Table]) -> Diagnostic {
     let store = model.store(id);
     let service = model.service(store.service);
-    let fields: Vec<&Field> = offending
-        .iter()
-        .flat_map(|t| personal_fields(model, t))
-        .collect();
     let mut diag = Diagnostic::new(
         &CODE,
         format!(
@@ -97,22 +103,19 @@ fn diagnostic(model: &Model, id: StoreId, offending: &[&Table]) -> Diagnostic {
         ),
     )
     .at(store.name_span, "no `retain` period declared");
-    for field in fields.iter().take(3) {
-        diag = diag.with_secondary(
-            field.span,
-            format!(
-                "`{}` holds `{}`, kept with no end",
-                field.name,
-                model.class(field.class).name
-            ),
-        );
-    }
-    if fields.len() > 3 {
-        diag = diag.with_note(format!(
-            "{} more fields hold personal data with no retention period",
-            fields.len() - 3
-        ));
-    }
+    let label = |f: &Field| {
+        format!(
+            "`{}` holds `{}`, kept with no end",
+            f.name,
+            model.class(f.class).name
+        )
+    };
+    diag = label_fields(
+        diag,
+        fields,
+        label,
+        "personal data with no retention period",
+    );
     diag.with_help(help(store, offending))
 }
 

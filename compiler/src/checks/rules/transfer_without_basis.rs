@@ -4,7 +4,7 @@ use ward_lang::{Code, Diagnostic};
 
 use crate::checks::transfer_basis::{self, Leg, TransferCheck, Unfounded};
 use crate::checks::{Context, Finding, Rule};
-use crate::model::Subject;
+use crate::model::{Jurisdiction, Subject};
 
 ward_lang::declare_codes! {
     /// ## What it checks
@@ -158,7 +158,7 @@ fn diagnostic(cx: &Context<'_>, unfounded: &Unfounded<'_>) -> Diagnostic {
         cx,
         unfounded,
         Leg::Direct,
-        "EU",
+        Jurisdiction::Eea,
         module,
     ))
 }

@@ -31,27 +31,19 @@ pub enum Family {
 impl Family {
     pub const BOTH: [Family; 2] = [Family::V4, Family::V6];
 
+    /// 0 for IPv4, 1 for IPv6: the index in per-family arrays.
+    pub fn index(self) -> usize {
+        match self {
+            Family::V4 => 0,
+            Family::V6 => 1,
+        }
+    }
+
     /// Address width in bits.
     pub fn bits(self) -> u32 {
         match self {
             Family::V4 => 32,
             Family::V6 => 128,
-        }
-    }
-
-    /// Set name suffix (`4`, `6`).
-    pub fn digit(self) -> &'static str {
-        match self {
-            Family::V4 => "4",
-            Family::V6 => "6",
-        }
-    }
-
-    /// nft payload protocol (`ip`, `ip6`).
-    pub fn proto(self) -> &'static str {
-        match self {
-            Family::V4 => "ip",
-            Family::V6 => "ip6",
         }
     }
 
@@ -275,70 +267,128 @@ fn refine<L: Copy + Ord>(entries: Vec<Entry<L>>, dim: usize, dims: usize) -> Vec
     out
 }
 
-/// Writes an address interval as nft text: `198.18.3.0/24`, `198.18.3.1`, or a range
-/// `198.18.3.1-198.18.3.9`.
-pub fn write_addr(out: &mut String, family: Family, iv: Iv) {
-    match iv.prefix_len(family.bits()) {
-        Some(len) if len == family.bits() => write_ip(out, family, iv.lo),
-        Some(len) => {
-            write_ip(out, family, iv.lo);
-            out.push('/');
-            write_u32(out, len);
+/// An output buffer for the text and JSON forms: bytes, turned into a `String` once at the
+/// end (everything written is UTF-8), with the number and address formatting they share.
+#[derive(Debug, Default)]
+pub struct Out(Vec<u8>);
+
+impl Out {
+    pub fn with_capacity(bytes: usize) -> Out {
+        Out(Vec::with_capacity(bytes))
+    }
+
+    pub fn push_str(&mut self, text: &str) {
+        self.0.extend_from_slice(text.as_bytes());
+    }
+
+    /// One ASCII character.
+    pub fn push(&mut self, c: u8) {
+        debug_assert!(c.is_ascii());
+        self.0.push(c);
+    }
+
+    /// The buffer, for writers such as `serde_json::to_writer` (which write UTF-8).
+    pub fn bytes_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.0
+    }
+
+    pub fn into_string(self) -> String {
+        String::from_utf8(self.0).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    /// A decimal number.
+    pub fn num(&mut self, n: u32) {
+        let mut buf = [0u8; 10];
+        let start = digit_bytes(&mut buf, n);
+        self.0.extend_from_slice(buf.get(start..).unwrap_or(&[]));
+    }
+
+    /// One address (the low 32 bits for IPv4) in its canonical text form.
+    pub fn ip(&mut self, family: Family, addr: u128) {
+        let (buf, len) = IpText(family, addr).render();
+        self.0.extend_from_slice(buf.get(..len).unwrap_or(&[]));
+    }
+
+    /// An address interval as nft text: `198.18.3.0/24`, `198.18.3.1`, or a range
+    /// `198.18.3.1-198.18.3.9`.
+    pub fn addr(&mut self, family: Family, iv: Iv) {
+        match iv.prefix_len(family.bits()) {
+            Some(len) if len == family.bits() => self.ip(family, iv.lo),
+            Some(len) => {
+                self.ip(family, iv.lo);
+                self.push(b'/');
+                self.num(len);
+            }
+            None => {
+                self.ip(family, iv.lo);
+                self.push(b'-');
+                self.ip(family, iv.hi);
+            }
         }
-        None => {
-            write_ip(out, family, iv.lo);
-            out.push('-');
-            write_ip(out, family, iv.hi);
+    }
+
+    /// A port interval: `8443` or `9000-9010`.
+    pub fn ports(&mut self, iv: Iv) {
+        self.num(iv.lo as u32);
+        if iv.hi != iv.lo {
+            self.push(b'-');
+            self.num(iv.hi as u32);
         }
     }
 }
 
-/// Writes a port interval: `8443` or `9000-9010`.
-pub fn write_ports(out: &mut String, iv: Iv) {
-    write_u32(out, iv.lo as u32);
-    if iv.hi != iv.lo {
-        out.push('-');
-        write_u32(out, iv.hi as u32);
+/// Decimal text of every octet: digits and length.
+static OCTETS: [([u8; 3], usize); 256] = octet_table();
+
+const fn octet_table() -> [([u8; 3], usize); 256] {
+    let mut table = [([0u8; 3], 0usize); 256];
+    let mut i = 0;
+    while i < 256 {
+        let n = i as u8;
+        table[i] = if n >= 100 {
+            ([b'0' + n / 100, b'0' + n / 10 % 10, b'0' + n % 10], 3)
+        } else if n >= 10 {
+            ([b'0' + n / 10, b'0' + n % 10, 0], 2)
+        } else {
+            ([b'0' + n, 0, 0], 1)
+        };
+        i += 1;
     }
+    table
 }
 
-/// Writes one address (the low 32 bits for IPv4) in its canonical text form.
-pub fn write_ip(out: &mut String, family: Family, addr: u128) {
-    let _ = IpText(family, addr).write_to(out);
-}
-
-/// Writes a decimal number without going through `fmt`.
-pub fn write_u32(out: &mut String, n: u32) {
-    let mut buf = [0u8; 10];
-    out.push_str(digits(&mut buf, n));
-}
-
-/// An address displayed in its canonical text form (the low 32 bits for IPv4), written without
-/// allocating.
+/// An address in its canonical text form (the low 32 bits for IPv4), formatted on the stack.
 #[derive(Debug, Clone, Copy)]
 pub struct IpText(pub Family, pub u128);
 
+/// A small stack buffer.
+struct Stack {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl Stack {
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        if let Some(dst) = self.buf.get_mut(self.len..end) {
+            dst.copy_from_slice(bytes);
+            self.len = end;
+        }
+    }
+}
+
 impl IpText {
-    /// The text on the stack: at most 39 bytes (IPv6), 15 (IPv4).
+    /// The text and its length: at most 39 bytes (IPv6), 15 (IPv4).
     pub fn render(self) -> ([u8; 40], usize) {
-        let mut out = [0u8; 40];
-        let mut len = 0;
-        let mut put = |bytes: &[u8]| {
-            for &b in bytes {
-                if let Some(slot) = out.get_mut(len) {
-                    *slot = b;
-                    len += 1;
-                }
-            }
-        };
+        let mut out = Stack { buf: [0u8; 40], len: 0 };
         match self.0 {
             Family::V4 => {
                 for (i, octet) in Ipv4Addr::from(self.1 as u32).octets().into_iter().enumerate() {
                     if i > 0 {
-                        put(b".");
+                        out.put(b".");
                     }
-                    let mut buf = [0u8; 10];
-                    put(digits(&mut buf, u32::from(octet)).as_bytes());
+                    let (digits, len) = &OCTETS[usize::from(octet)];
+                    out.put(digits.get(..*len).unwrap_or(&[]));
                 }
             }
             Family::V6 => {
@@ -365,49 +415,41 @@ impl IpText {
                 let mut i = 0;
                 while i < 8 {
                     if best_len > 0 && i == best {
-                        put(b"::");
+                        out.put(b"::");
                         i += best_len;
                         continue;
                     }
                     if i > 0 && !(best_len > 0 && i == best + best_len) {
-                        put(b":");
+                        out.put(b":");
                     }
                     let g = groups.get(i).copied().unwrap_or(0);
-                    let mut hex = [0u8; 4];
-                    let mut n = 0;
-                    let mut started = false;
-                    for shift in [12u32, 8, 4, 0] {
-                        let nibble = ((g >> shift) & 0xf) as usize;
-                        if nibble != 0 || started || shift == 0 {
-                            started = true;
-                            if let Some(slot) = hex.get_mut(n) {
-                                *slot = b"0123456789abcdef".get(nibble).copied().unwrap_or(b'0');
-                            }
-                            n += 1;
-                        }
-                    }
-                    put(hex.get(..n).unwrap_or(&[]));
+                    let hex = b"0123456789abcdef";
+                    let nibbles = [g >> 12, (g >> 8) & 0xf, (g >> 4) & 0xf, g & 0xf]
+                        .map(|n| hex.get(usize::from(n)).copied().unwrap_or(b'0'));
+                    let skip = match g {
+                        0..=0xf => 3,
+                        0x10..=0xff => 2,
+                        0x100..=0xfff => 1,
+                        _ => 0,
+                    };
+                    out.put(nibbles.get(skip..).unwrap_or(&[]));
                     i += 1;
                 }
             }
         }
-        (out, len)
-    }
-
-    fn write_to<W: fmt::Write>(self, out: &mut W) -> fmt::Result {
-        let (buf, len) = self.render();
-        out.write_str(std::str::from_utf8(buf.get(..len).unwrap_or(&[])).unwrap_or(""))
+        (out.buf, out.len)
     }
 }
 
 impl fmt::Display for IpText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write_to(f)
+        let (buf, len) = self.render();
+        f.write_str(std::str::from_utf8(buf.get(..len).unwrap_or(&[])).unwrap_or(""))
     }
 }
 
-/// The decimal digits of `n`, written into the end of `buf`.
-fn digits(buf: &mut [u8; 10], mut n: u32) -> &str {
+/// Writes the decimal digits of `n` into the end of `buf` and returns where they start.
+fn digit_bytes(buf: &mut [u8; 10], mut n: u32) -> usize {
     let mut i = buf.len();
     loop {
         i -= 1;
@@ -419,7 +461,7 @@ fn digits(buf: &mut [u8; 10], mut n: u32) -> &str {
             break;
         }
     }
-    std::str::from_utf8(buf.get(i..).unwrap_or(&[])).unwrap_or("")
+    i
 }
 
 #[cfg(test)]
@@ -441,9 +483,9 @@ mod tests {
         assert_eq!(v4("0.0.0.0/0").prefix_len(32), Some(0));
         assert_eq!(Iv::new(0, u128::MAX).prefix_len(128), Some(0));
         assert_eq!(Iv::new(1, 2).prefix_len(32), None);
-        let mut s = String::new();
-        write_addr(&mut s, Family::V4, Iv::new(0x0a00_0001, 0x0a00_0009));
-        assert_eq!(s, "10.0.0.1-10.0.0.9");
+        let mut out = Out::default();
+        out.addr(Family::V4, Iv::new(0x0a00_0001, 0x0a00_0009));
+        assert_eq!(out.into_string(), "10.0.0.1-10.0.0.9");
     }
 
     #[test]
@@ -506,14 +548,17 @@ mod tests {
             }
             assert_eq!(IpText(Family::V6, addr).to_string(), ip.to_string());
         }
+        for addr in [0u32, 1, 0x0a00_0001, 0xffff_ffff, 0xc612_0a0b] {
+            assert_eq!(IpText(Family::V4, u128::from(addr)).to_string(), Ipv4Addr::from(addr).to_string());
+        }
     }
 
     #[test]
     fn numbers() {
         for n in [0, 7, 10, 65535, u32::MAX] {
-            let mut s = String::new();
-            write_u32(&mut s, n);
-            assert_eq!(s, n.to_string());
+            let mut out = Out::default();
+            out.num(n);
+            assert_eq!(out.into_string(), n.to_string());
         }
     }
 }

@@ -5,26 +5,27 @@
 //! keeps old set elements on nft 1.0.6). Sets without elements have no `elements` clause
 //! (`elements = { }` is a syntax error).
 
-use super::interval::{self, Family, Iv};
-use super::plan::{FieldType, Index, Rule, Ruleset, Set, Stmt, Verdict};
+use super::interval::{Iv, Out};
+use super::index::Index;
+use super::plan::{FieldType, Rule, Ruleset, Set, Stmt, Verdict};
 
 /// Renders a ruleset as nft text.
 pub fn render(ix: &Index<'_>, rs: &Ruleset<'_>) -> String {
     let elements: usize = rs.sets.iter().map(|s| s.elements.len()).sum();
-    let mut out = String::with_capacity(4096 + elements * 96);
+    let mut out = Out::with_capacity(4096 + elements * 96);
     for line in &rs.header {
         if line.is_empty() {
             out.push_str("#\n");
         } else {
             out.push_str("# ");
             out.push_str(line);
-            out.push('\n');
+            out.push(b'\n');
         }
     }
     out.push_str("\ntable inet ward {}\ndelete table inet ward\n\ntable inet ward {\n");
     for (i, set) in rs.sets.iter().enumerate() {
         if i > 0 {
-            out.push('\n');
+            out.push(b'\n');
         }
         write_set(&mut out, ix, set);
     }
@@ -41,18 +42,18 @@ pub fn render(ix: &Index<'_>, rs: &Ruleset<'_>) -> String {
         }
         for rule in &chain.rules {
             out.push_str("\t\t");
-            write_rule(&mut out, rule);
-            out.push('\n');
+            write_rule(&mut out, rs, rule);
+            out.push(b'\n');
         }
         out.push_str("\t}\n");
     }
     out.push_str("}\n");
-    out
+    out.into_string()
 }
 
-fn write_set(out: &mut String, ix: &Index<'_>, set: &Set<'_>) {
+fn write_set(out: &mut Out, ix: &Index<'_>, set: &Set<'_>) {
     out.push_str("\tset ");
-    out.push_str(&set.name);
+    out.push_str(set.name);
     out.push_str(" {\n\t\ttype ");
     for (i, field) in set.fields.iter().enumerate() {
         if i > 0 {
@@ -78,48 +79,58 @@ fn write_set(out: &mut String, ix: &Index<'_>, set: &Set<'_>) {
             out.push_str(" comment \"");
             // Sanitised when the comment was made: no `"`, `\`, `$` or control characters.
             out.push_str(&ix.comment(set.elements.labels_of(item)));
-            out.push('"');
+            out.push(b'"');
             if i != last {
-                out.push(',');
+                out.push(b',');
             }
-            out.push('\n');
+            out.push(b'\n');
         }
         out.push_str("\t\t}\n");
     }
     out.push_str("\t}\n");
 }
 
-fn write_value(out: &mut String, field: FieldType, iv: Iv) {
+fn write_value(out: &mut Out, field: FieldType, iv: Iv) {
     match field {
-        FieldType::Addr(family @ (Family::V4 | Family::V6)) => interval::write_addr(out, family, iv),
-        FieldType::Port => interval::write_ports(out, iv),
+        FieldType::Addr(family) => out.addr(family, iv),
+        FieldType::Port => out.ports(iv),
     }
 }
 
-fn write_rule(out: &mut String, rule: &Rule) {
-    for (i, stmt) in rule.stmts.iter().enumerate() {
+fn write_rule(out: &mut Out, rs: &Ruleset<'_>, rule: &Rule) {
+    for (i, stmt) in rule.stmts().iter().enumerate() {
         if i > 0 {
-            out.push(' ');
+            out.push(b' ');
         }
         match stmt {
             Stmt::Interface { key, name } => {
                 out.push_str(key);
                 out.push_str(" \"");
                 out.push_str(name);
-                out.push('"');
+                out.push(b'"');
             }
             Stmt::CtState(states) => {
                 out.push_str("ct state ");
-                out.push_str(&states.join(","));
+                for (k, state) in states.iter().enumerate() {
+                    if k > 0 {
+                        out.push(b',');
+                    }
+                    out.push_str(state);
+                }
             }
             Stmt::Icmpv6Types(types) => {
                 out.push_str("icmpv6 type { ");
-                out.push_str(&types.join(", "));
+                for (k, t) in types.iter().enumerate() {
+                    if k > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(t);
+                }
                 out.push_str(" }");
             }
             Stmt::HopLimit(n) => {
                 out.push_str("ip6 hoplimit ");
-                interval::write_u32(out, u32::from(*n));
+                out.num(u32::from(*n));
             }
             Stmt::Lookup { fields, set } => {
                 for (k, p) in fields.iter().enumerate() {
@@ -127,7 +138,7 @@ fn write_rule(out: &mut String, rule: &Rule) {
                         out.push_str(" . ");
                     }
                     out.push_str(p.protocol);
-                    out.push(' ');
+                    out.push(b' ');
                     out.push_str(p.field);
                 }
                 out.push_str(" @");
@@ -136,21 +147,21 @@ fn write_rule(out: &mut String, rule: &Rule) {
             Stmt::Counter => out.push_str("counter"),
             Stmt::Limit { rate, burst } => {
                 out.push_str("limit rate ");
-                interval::write_u32(out, *rate);
+                out.num(*rate);
                 out.push_str("/second burst ");
-                interval::write_u32(out, *burst);
+                out.num(*burst);
                 out.push_str(" packets");
             }
-            Stmt::Log { prefix } => {
+            Stmt::Log(prefix) => {
                 out.push_str("log prefix \"");
                 // Sanitised by `escape::log_prefix`.
-                out.push_str(prefix);
-                out.push('"');
+                out.push_str(rs.log_prefixes.get(*prefix).map_or("ward drop: ", String::as_str));
+                out.push(b'"');
             }
             Stmt::Verdict(verdict) => {
                 out.push_str(verdict.keyword());
                 if let Verdict::Jump(target) = verdict {
-                    out.push(' ');
+                    out.push(b' ');
                     out.push_str(target);
                 }
             }
