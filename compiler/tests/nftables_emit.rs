@@ -4,6 +4,12 @@
 //! `ward-tests` (`tests/firewall_load.rs`, `tests/firewall_netns.rs`) loads the same kind of
 //! rulesets into real network namespaces.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers outside #[test] functions fail the test by panicking"
+)]
+
 use std::collections::BTreeMap;
 
 use ward_compiler::date::Date;
@@ -77,7 +83,11 @@ fn compile(files: &[(&str, &str)]) -> Compilation {
         sources.add(*path, text.as_bytes().to_vec());
     }
     let compilation = pipeline::analyse(&sources, Date::parse(TODAY).unwrap());
-    assert!(compilation.analysis.is_some(), "the policy does not resolve: {:#?}", compilation.frontend);
+    assert!(
+        compilation.analysis.is_some(),
+        "the policy does not resolve: {:#?}",
+        compilation.frontend
+    );
     compilation
 }
 
@@ -85,11 +95,14 @@ fn compile(files: &[(&str, &str)]) -> Compilation {
 fn emit_named(files: &[(&str, &str)], policy_name: &str) -> BTreeMap<String, String> {
     let compilation = compile(files);
     let analysis = compilation.analysis.as_ref().unwrap();
-    emit_all(&EmitContext { analysis, policy_name })
-        .into_iter()
-        .filter(|a| a.path.starts_with("nftables/"))
-        .map(|a| (a.path, a.contents))
-        .collect()
+    emit_all(&EmitContext {
+        analysis,
+        policy_name,
+    })
+    .into_iter()
+    .filter(|a| a.path.starts_with("nftables/"))
+    .map(|a| (a.path, a.contents))
+    .collect()
 }
 
 fn emit(policy: &str) -> BTreeMap<String, String> {
@@ -119,8 +132,16 @@ fn json_elements(json: &str) -> Vec<(String, serde_json::Value)> {
     let mut out = Vec::new();
     for cmd in doc["nftables"].as_array().unwrap() {
         if let Some(set) = cmd.get("add").and_then(|a| a.get("set")) {
-            for elem in set.get("elem").and_then(|e| e.as_array()).into_iter().flatten() {
-                out.push((set["name"].as_str().unwrap().to_string(), elem["elem"].clone()));
+            for elem in set
+                .get("elem")
+                .and_then(|e| e.as_array())
+                .into_iter()
+                .flatten()
+            {
+                out.push((
+                    set["name"].as_str().unwrap().to_string(),
+                    elem["elem"].clone(),
+                ));
             }
         }
     }
@@ -175,24 +196,39 @@ fn snapshots() {
 fn blocked_flows_never_become_elements() {
     let out = emit(POLICY);
     for (path, contents) in &out {
-        let elements: Vec<&str> = if path.ends_with(".nft") { element_lines(contents) } else { vec![] };
+        let elements: Vec<&str> = if path.ends_with(".nft") {
+            element_lines(contents)
+        } else {
+            vec![]
+        };
         assert!(
             !elements.iter().any(|e| e.contains("web -> api.plain")),
             "{path}: the blocked flow web -> api.plain became an element"
         );
         if path.ends_with(".json") {
             assert!(
-                json_elements(contents).iter().all(|(_, e)| !e["comment"].as_str().unwrap().contains("web -> api.plain")),
+                json_elements(contents)
+                    .iter()
+                    .all(|(_, e)| !e["comment"].as_str().unwrap().contains("web -> api.plain")),
                 "{path}: the blocked flow became a JSON element"
             );
         }
     }
     // No accepting element for port 8080 at all (the gateway's `owned` set drops it).
-    for path in ["nftables/hosts/api.nft", "nftables/hosts/web.nft", "nftables/gateway.nft"] {
-        let accepting = element_lines(&out[path]).into_iter().filter(|l| l.contains(" . 8080 ") && l.contains("\"flow "));
+    for path in [
+        "nftables/hosts/api.nft",
+        "nftables/hosts/web.nft",
+        "nftables/gateway.nft",
+    ] {
+        let accepting = element_lines(&out[path])
+            .into_iter()
+            .filter(|l| l.contains(" . 8080 ") && l.contains("\"flow "));
         assert_eq!(accepting.count(), 0, "{path}");
     }
-    assert!(element_lines(&out["nftables/gateway.nft"]).contains(&"198.18.22.0/24 . 8080 comment \"port api.plain\","));
+    assert!(
+        element_lines(&out["nftables/gateway.nft"])
+            .contains(&"198.18.22.0/24 . 8080 comment \"port api.plain\",")
+    );
     // The header says why it is missing.
     let api = &out["nftables/hosts/api.nft"];
     assert!(api.contains("# Not allowed: blocked by an unwaived error finding (fail closed):\n#   web -> api.plain\n"), "{api}");
@@ -215,11 +251,23 @@ fn json_twin_has_the_same_elements_and_parses_as_nft_json() {
         let text = &out[&path.replace(".json", ".nft")];
         let from_text: Vec<String> = element_lines(text)
             .iter()
-            .map(|l| l.rsplit_once(" comment ").unwrap().1.trim_end_matches(',').trim_matches('"').to_string())
+            .map(|l| {
+                l.rsplit_once(" comment ")
+                    .unwrap()
+                    .1
+                    .trim_end_matches(',')
+                    .trim_matches('"')
+                    .to_string()
+            })
             .collect();
-        let from_json: Vec<String> =
-            json_elements(json).iter().map(|(_, e)| e["comment"].as_str().unwrap().to_string()).collect();
-        assert_eq!(from_text, from_json, "{path}: element comments differ between the forms");
+        let from_json: Vec<String> = json_elements(json)
+            .iter()
+            .map(|(_, e)| e["comment"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            from_text, from_json,
+            "{path}: element comments differ between the forms"
+        );
         // An independent model of the schema: the `nftables` crate reads it back.
         let parsed: nftables::schema::Nftables = serde_json::from_str(json)
             .unwrap_or_else(|e| panic!("{path}: the nftables crate cannot read it: {e}"));
@@ -234,15 +282,35 @@ fn json_twin_has_the_same_elements_and_parses_as_nft_json() {
 fn atomic_replacement_preamble() {
     for (path, contents) in emit(POLICY) {
         if path.ends_with(".nft") {
-            assert!(contents.contains("\ntable inet ward {}\ndelete table inet ward\n\ntable inet ward {\n"), "{path}");
-            assert!(!contents.contains("flush"), "{path}: never flush (stale elements)");
+            assert!(
+                contents.contains(
+                    "\ntable inet ward {}\ndelete table inet ward\n\ntable inet ward {\n"
+                ),
+                "{path}"
+            );
+            assert!(
+                !contents.contains("flush"),
+                "{path}: never flush (stale elements)"
+            );
         } else {
             let doc: serde_json::Value = serde_json::from_str(&contents).unwrap();
             let cmds = doc["nftables"].as_array().unwrap();
             let table = serde_json::json!({"family": "inet", "name": "ward"});
-            assert_eq!(cmds[1], serde_json::json!({"add": {"table": table}}), "{path}");
-            assert_eq!(cmds[2], serde_json::json!({"delete": {"table": table}}), "{path}");
-            assert_eq!(cmds[3], serde_json::json!({"add": {"table": table}}), "{path}");
+            assert_eq!(
+                cmds[1],
+                serde_json::json!({"add": {"table": table}}),
+                "{path}"
+            );
+            assert_eq!(
+                cmds[2],
+                serde_json::json!({"delete": {"table": table}}),
+                "{path}"
+            );
+            assert_eq!(
+                cmds[3],
+                serde_json::json!({"add": {"table": table}}),
+                "{path}"
+            );
         }
     }
 }
@@ -261,10 +329,15 @@ fn ports_mode_and_host_mode() {
     assert!(api_in.contains(&"ip saddr @peers4 counter jump drop_in"));
     assert!(rules_of(api, "output").contains(&"ip6 daddr @peers6 counter jump drop_out"));
     assert_eq!(rules_of(db, "input").last(), Some(&"counter jump drop_in"));
-    assert_eq!(rules_of(db, "output").last(), Some(&"counter jump drop_out"));
+    assert_eq!(
+        rules_of(db, "output").last(),
+        Some(&"counter jump drop_out")
+    );
     assert!(!db.contains("@peers"), "host mode needs no peers sets");
     // Management: db accepts it, nobody else needs a rule for it.
-    assert!(element_lines(db).contains(&"198.18.250.0/24 . 22 comment \"management 22/tcp of db\""));
+    assert!(
+        element_lines(db).contains(&"198.18.250.0/24 . 22 comment \"management 22/tcp of db\"")
+    );
     // Both modes: loopback, neighbour discovery, invalid, replies, in this order.
     for text in [api, db] {
         let rules = rules_of(text, "input");
@@ -275,11 +348,22 @@ fn ports_mode_and_host_mode() {
         assert_eq!(rules[4], "ct state established,related accept");
     }
     // Peers: every other service's networks, not its own.
-    let peers: Vec<&str> = element_lines(api).into_iter().filter(|l| !l.contains(" . ")).collect();
-    assert!(peers.iter().any(|l| l.starts_with("198.18.21.0/24")), "{peers:#?}");
-    assert!(!peers.iter().any(|l| l.starts_with("198.18.22.0/24")), "{peers:#?}");
+    let peers: Vec<&str> = element_lines(api)
+        .into_iter()
+        .filter(|l| !l.contains(" . "))
+        .collect();
+    assert!(
+        peers.iter().any(|l| l.starts_with("198.18.21.0/24")),
+        "{peers:#?}"
+    );
+    assert!(
+        !peers.iter().any(|l| l.starts_with("198.18.22.0/24")),
+        "{peers:#?}"
+    );
     // Drops are logged with a prefix naming policy and host.
-    assert!(api.contains("limit rate 10/second burst 20 packets log prefix \"ward lab/api in drop: \""));
+    assert!(
+        api.contains("limit rate 10/second burst 20 packets log prefix \"ward lab/api in drop: \"")
+    );
     assert!(api.contains("log prefix \"ward lab/api out drop: \""));
     assert!(out["nftables/gateway.nft"].contains("log prefix \"ward lab/gateway fwd drop: \""));
 }
@@ -295,10 +379,21 @@ fn rules_per_chain_do_not_grow_with_flows() {
         ));
     }
     let many = emit(&many);
-    for (path, chain) in [("nftables/hosts/api.nft", "input"), ("nftables/hosts/api.nft", "output"), ("nftables/gateway.nft", "forward")] {
-        assert_eq!(rules_of(&few[path], chain).len(), rules_of(&many[path], chain).len(), "{path} {chain}");
+    for (path, chain) in [
+        ("nftables/hosts/api.nft", "input"),
+        ("nftables/hosts/api.nft", "output"),
+        ("nftables/gateway.nft", "forward"),
+    ] {
+        assert_eq!(
+            rules_of(&few[path], chain).len(),
+            rules_of(&many[path], chain).len(),
+            "{path} {chain}"
+        );
     }
-    assert!(element_lines(&many["nftables/hosts/api.nft"]).len() > element_lines(&few["nftables/hosts/api.nft"]).len() + 70);
+    assert!(
+        element_lines(&many["nftables/hosts/api.nft"]).len()
+            > element_lines(&few["nftables/hosts/api.nft"]).len() + 70
+    );
 }
 
 #[test]
@@ -325,12 +420,19 @@ fn declaration_order_does_not_change_a_byte() {
     let third = reversed.len() / 3;
     let (a, rest) = reversed.split_at(third);
     let (b, c) = rest.split_at(third);
-    let files = [("z.ward", c.join("\n")), ("a.ward", a.join("\n")), ("m.ward", b.join("\n"))];
+    let files = [
+        ("z.ward", c.join("\n")),
+        ("a.ward", a.join("\n")),
+        ("m.ward", b.join("\n")),
+    ];
     let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
     let shuffled = emit_named(&files, "lab");
     assert_eq!(reference.len(), shuffled.len());
     for (path, contents) in &reference {
-        assert!(shuffled[path] == *contents, "{path} differs with another declaration order");
+        assert!(
+            shuffled[path] == *contents,
+            "{path} differs with another declaration order"
+        );
     }
     assert_eq!(emit(POLICY), reference, "two runs differ");
 }
@@ -357,27 +459,49 @@ fn hostile_policy_name_is_mapped() {
     let out = emit_named(&[("policy.ward", POLICY)], name);
     let mapped = "x_; } table ip evil { chain c...";
     let api = &out["nftables/hosts/api.nft"];
-    assert!(api.contains(&format!("log prefix \"ward {mapped}/api in drop: \"")), "{api}");
+    assert!(
+        api.contains(&format!("log prefix \"ward {mapped}/api in drop: \"")),
+        "{api}"
+    );
     for (path, contents) in &out {
         for line in contents.lines() {
             if path.ends_with(".nft") && !line.starts_with('#') {
-                assert_eq!(line.matches('"').count() % 2, 0, "{path}: unbalanced quotes in {line:?}");
-                assert!(!line.contains('$') && !line.contains('\\'), "{path}: {line:?}");
+                assert_eq!(
+                    line.matches('"').count() % 2,
+                    0,
+                    "{path}: unbalanced quotes in {line:?}"
+                );
+                assert!(
+                    !line.contains('$') && !line.contains('\\'),
+                    "{path}: {line:?}"
+                );
             }
             assert!(line.is_ascii(), "{path}: {line:?}");
         }
         if path.ends_with(".nft") {
             let tables = contents.lines().filter(|l| l.starts_with("table ")).count();
-            assert_eq!(tables, 2, "{path}: only `table inet ward {{}}` and the table itself");
+            assert_eq!(
+                tables, 2,
+                "{path}: only `table inet ward {{}}` and the table itself"
+            );
         } else {
             let doc: serde_json::Value = serde_json::from_str(contents).unwrap();
             let prefixes: Vec<&str> = doc["nftables"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .filter_map(|c| c.pointer("/add/rule/expr/1/log/prefix").and_then(|p| p.as_str()))
+                .filter_map(|c| {
+                    c.pointer("/add/rule/expr/1/log/prefix")
+                        .and_then(|p| p.as_str())
+                })
                 .collect();
-            assert!(!prefixes.is_empty() && prefixes.iter().all(|p| p.starts_with(&format!("ward {mapped}/"))), "{prefixes:?}");
+            assert!(
+                !prefixes.is_empty()
+                    && prefixes
+                        .iter()
+                        .all(|p| p.starts_with(&format!("ward {mapped}/"))),
+                "{prefixes:?}"
+            );
         }
     }
 }
@@ -395,14 +519,24 @@ fn long_names_are_cut_to_nft_limits() {
         for line in contents.lines() {
             for (i, quoted) in line.split('"').enumerate() {
                 if i % 2 == 1 {
-                    let limit = if line.contains("log prefix") { 127 } else { 128 };
-                    assert!(quoted.len() <= limit, "{path}: {} bytes: {quoted}", quoted.len());
+                    let limit = if line.contains("log prefix") {
+                        127
+                    } else {
+                        128
+                    };
+                    assert!(
+                        quoted.len() <= limit,
+                        "{path}: {} bytes: {quoted}",
+                        quoted.len()
+                    );
                 }
             }
         }
     }
     let text = &out[&format!("nftables/hosts/{long}.nft")];
-    assert!(element_lines(text).iter().any(|l| l.contains(&format!("comment \"flow b -> {}", &long[..20])) && l.contains("...\"")));
+    assert!(element_lines(text).iter().any(|l| {
+        l.contains(&format!("comment \"flow b -> {}", &long[..20])) && l.contains("...\"")
+    }));
 }
 
 #[test]

@@ -4,6 +4,10 @@
 //! reports what is wrong with the text. Name resolution, jurisdictions and compliance rules live
 //! in the `ward-compiler` crate. No file I/O happens here.
 
+// pest's derive refers to `::alloc` when pest is built without its `std` feature, which we
+// turn off because its per-rule stack guard costs about a quarter of the parse time.
+extern crate alloc;
+
 pub mod ast;
 pub mod diag;
 pub mod source;

@@ -52,23 +52,62 @@ const TOP_LEVEL_KEYWORDS: &[&str] = &[
 /// Files that [`Sources::add`] rejected (not UTF-8, too large) are skipped: their diagnostic was
 /// returned by `add`.
 pub(crate) fn parse_all(sources: &Sources) -> (Policy, Vec<Diagnostic>) {
+    let files: Vec<(FileId, &str)> =
+        sources.iter().filter(|(_, f)| f.valid).map(|(id, f)| (id, f.text.as_str())).collect();
+    let skipped = files.len() != sources.len();
     let mut policy = Policy::default();
     let mut diags = Vec::new();
-    let mut skipped = false;
-    for (id, file) in sources.iter() {
-        if !file.valid {
-            skipped = true;
-            continue;
-        }
-        if check_control_characters(id, &file.text, &mut diags) {
-            parse_file(id, &file.text, &mut policy.items, &mut diags);
-        }
+    for (items, file_diags) in parse_files_in_parallel(&files) {
+        policy.items.extend(items);
+        diags.extend(file_diags);
     }
     if policy.items.is_empty() && diags.is_empty() && !skipped {
         diags.push(empty_policy(sources));
     }
     sort_diagnostics(&mut diags);
     (policy, diags)
+}
+
+/// Parses each file on its own (they are independent), spread over the available cores, and
+/// returns the results in file order so the output does not depend on scheduling.
+fn parse_files_in_parallel(files: &[(FileId, &str)]) -> Vec<(Vec<Item>, Vec<Diagnostic>)> {
+    let parse_one = |&(id, text): &(FileId, &str)| {
+        let mut items = Vec::new();
+        let mut diags = Vec::new();
+        if check_control_characters(id, text, &mut diags) {
+            parse_file(id, text, &mut items, &mut diags);
+        }
+        (items, diags)
+    };
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(files.len());
+    if workers <= 1 {
+        return files.iter().map(parse_one).collect();
+    }
+    // Contiguous chunks of roughly equal text size, one per worker.
+    let total: usize = files.iter().map(|(_, t)| t.len()).sum();
+    let mut chunks: Vec<&[(FileId, &str)]> = Vec::with_capacity(workers);
+    let mut start = 0;
+    let mut size = 0;
+    for (i, (_, text)) in files.iter().enumerate() {
+        size += text.len();
+        if size * workers >= total * (chunks.len() + 1) && chunks.len() + 1 < workers {
+            chunks.push(files.get(start..=i).unwrap_or_default());
+            start = i + 1;
+        }
+    }
+    chunks.push(files.get(start..).unwrap_or_default());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .map(|chunk| scope.spawn(move || chunk.iter().map(parse_one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            // A worker cannot fail short of a bug; if one panics, the panic goes on as it
+            // would have without threads, rather than the file being silently dropped.
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -479,13 +479,13 @@ fn waiver_subjects() {
 #[test]
 fn settings() {
     let items = parse_ok(
-        "controller \"C\" { dpo \"d\" contact \"c1\" contact \"c2\" representative \"r\" address \"a\" }\ntrust_domain \"shop.example\"\nfirewall_default host\nseverity unused-port off\npurpose p basis consent\npurpose q \"only a description\"\nsite s country DE",
+        "controller \"C\" { dpo \"d\" contact \"c\" representative \"r\" address \"a\" }\ntrust_domain \"shop.example\"\nfirewall_default host\nseverity unused-port off\npurpose p basis consent\npurpose q \"only a description\"\nsite s country DE",
     );
     assert_eq!(items.len(), 7);
     let Item::Controller(c) = &items[0] else {
         panic!()
     };
-    assert_eq!(c.contacts.len(), 5);
+    assert_eq!(c.contacts.len(), 4);
     assert!(matches!(&items[2], Item::FirewallDefault(m) if m.mode == FirewallMode::Host));
     assert!(matches!(&items[3], Item::Severity(s) if s.level == SeverityLevel::Off));
     assert!(matches!(&items[5], Item::Purpose(p) if p.basis.is_none() && p.description.is_some()));
@@ -517,13 +517,35 @@ fn repeated_once_only_attributes() {
         parse_err("waive r on data c until 2027-01-01 { owner \"a\" owner \"b\" }").0,
         ["P0008"]
     );
-    // Waivers keep every reason and owner; other repeats keep the first.
+    assert_eq!(
+        parse_err("controller \"C\" { contact \"a\" contact \"b\" }").0,
+        ["P0008"]
+    );
+    assert_eq!(
+        parse_err("service a in x { firewall host firewall ports }").0,
+        ["P0008"]
+    );
+    assert_eq!(
+        parse_err("transfer EU -> US { reference \"a\" reference \"b\" }").0,
+        ["P0008"]
+    );
+    // Repeats stay in the tree where it has a list; a single slot keeps the first.
     let (_, items) = parse_err("waive r on data c until 2027-01-01 { reason \"a\" reason \"b\" }");
     let Item::Waiver(w) = &items[0] else { panic!() };
     assert_eq!(w.reasons.len(), 2);
+    let (_, items) = parse_err("service a in x { store s retain 1d retain 2d }");
+    let Item::Service(s) = &items[0] else {
+        panic!()
+    };
+    let ServiceItem::Store(store) = &s.items[0] else {
+        panic!()
+    };
+    assert_eq!(store.retain.len(), 2);
     let (_, items) = parse_err("data a personal category x.y category z");
     let Item::Data(d) = &items[0] else { panic!() };
     assert_eq!(d.category.as_ref().unwrap().text, "x.y");
+    // Several mechanisms and recipient lists are fine.
+    parse_ok("transfer EU -> US { mechanism scc mechanism dpf recipient a recipient b }");
 }
 
 #[test]

@@ -36,3 +36,27 @@ fn ok_files_parse_without_diagnostics() {
         });
     });
 }
+
+/// Every ```` ```ward ```` block of the language reference parses without diagnostics.
+#[test]
+fn language_reference_examples_parse() {
+    let doc = include_str!("../docs/language.md");
+    let mut blocks = 0;
+    let mut rest = doc;
+    while let Some(start) = rest.find("```ward\n") {
+        let body = &rest[start + "```ward\n".len()..];
+        let end = body.find("```").unwrap();
+        let mut sources = Sources::new();
+        sources.add(
+            format!("language.md block {blocks}"),
+            body.as_bytes()[..end].to_vec(),
+        );
+        let (_, diags) = ward_lang::parse(&sources);
+        let renderer = HumanRenderer::new(false);
+        let rendered: String = diags.iter().map(|d| renderer.render(d, &sources)).collect();
+        assert!(diags.is_empty(), "{rendered}");
+        blocks += 1;
+        rest = &body[end + 3..];
+    }
+    assert!(blocks >= 15, "only {blocks} examples found");
+}

@@ -49,11 +49,14 @@
 //! * accepted: allowed flows (source network, destination network, port), `management` access,
 //!   and replies;
 //! * dropped: any other packet to a declared port of a `firewall ports` service (from
-//!   anywhere); any other packet between the networks of two services (any protocol); any
-//!   other packet to or from a `firewall host` service;
-//! * not decided: traffic that touches no policy network, traffic between a `firewall ports`
-//!   service and addresses outside the policy to ports it does not declare, and traffic between
-//!   two networks of one `firewall ports` (or external) service to ports it does not declare.
+//!   anywhere); any other packet between the networks of two services (any protocol; this
+//!   includes two external services, which no host ruleset sees); any other packet to or from
+//!   a `firewall host` service;
+//! * not decided: traffic that touches no policy network; traffic between a `firewall ports`
+//!   or external service and addresses outside the policy, to ports the service does not
+//!   declare (an external service's ports are not protected: it has no host ruleset either);
+//!   and traffic between two networks of one `firewall ports` (or external) service to ports
+//!   it does not declare.
 //!
 //! # Logging
 //! Every drop except `ct state invalid` goes through a chain `drop_in`, `drop_out` (hosts) or
@@ -74,8 +77,10 @@
 //! (`ipv4_addr . inet_service`, `ipv4_addr . ipv4_addr . inet_service`, IPv6 likewise, one set
 //! per family and protocol). Elements are made disjoint (the kernel rejects overlaps) by
 //! [`interval::disjoint`]. The `peers`/`nets` sets hold the union of all policy networks with
-//! adjacent networks merged, so their size is the number of separate address blocks the policy
-//! uses, not the number of services.
+//! adjacent networks merged: their size is the number of separate address blocks the policy
+//! uses. Every host ruleset carries its `peers` sets, so allocate service networks from a few
+//! contiguous ranges: with 10,000 services each in its own isolated block, every host ruleset
+//! would list 10,000 blocks.
 
 mod escape;
 mod index;
@@ -98,8 +103,13 @@ pub fn emit(cx: &EmitContext<'_>) -> Vec<Artifact> {
     let analysis = cx.analysis;
     let model = &analysis.model;
     let ix = index::Index::build(model, &analysis.outcome, cx.policy_name);
-    let hosts: Vec<ServiceId> = model.service_ids().filter(|&s| !model.service(s).external).collect();
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 16);
+    let hosts: Vec<ServiceId> = model
+        .service_ids()
+        .filter(|&s| !model.service(s).external)
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .clamp(1, 16);
     let chunk = hosts.len().div_ceil(threads).max(1);
     let mut artifacts = Vec::with_capacity(2 * hosts.len() + 2);
     std::thread::scope(|scope| {
@@ -107,11 +117,20 @@ pub fn emit(cx: &EmitContext<'_>) -> Vec<Artifact> {
         let gateway = scope.spawn(move || {
             let ruleset = plan::gateway(ix);
             [
-                Artifact { path: "nftables/gateway.json".to_string(), contents: json::render(ix, &ruleset) },
-                Artifact { path: "nftables/gateway.nft".to_string(), contents: text::render(ix, &ruleset) },
+                Artifact {
+                    path: "nftables/gateway.json".to_string(),
+                    contents: json::render(ix, &ruleset),
+                },
+                Artifact {
+                    path: "nftables/gateway.nft".to_string(),
+                    contents: text::render(ix, &ruleset),
+                },
             ]
         });
-        let parts: Vec<_> = hosts.chunks(chunk).map(|part| scope.spawn(move || host_artifacts(ix, part))).collect();
+        let parts: Vec<_> = hosts
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || host_artifacts(ix, part)))
+            .collect();
         for part in parts {
             artifacts.extend(join(part));
         }
@@ -126,22 +145,45 @@ fn host_artifacts(ix: &index::Index<'_>, hosts: &[ServiceId]) -> Vec<Artifact> {
     let mut out = Vec::with_capacity(2 * hosts.len());
     for &service in hosts {
         let ruleset = plan::host(ix, service);
-        let stem = format!("nftables/hosts/{}", file_stem(&ix.model.service(service).name));
-        out.push(Artifact { path: format!("{stem}.json"), contents: json::render(ix, &ruleset) });
-        out.push(Artifact { path: format!("{stem}.nft"), contents: text::render(ix, &ruleset) });
+        let stem = format!(
+            "nftables/hosts/{}",
+            file_stem(&ix.model.service(service).name)
+        );
+        out.push(Artifact {
+            path: format!("{stem}.json"),
+            contents: json::render(ix, &ruleset),
+        });
+        out.push(Artifact {
+            path: format!("{stem}.nft"),
+            contents: text::render(ix, &ruleset),
+        });
     }
     out
 }
 
 /// The result of a generator thread; a panic in it is re-raised here.
 fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    handle.join().unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+    handle
+        .join()
+        .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
 }
 
 /// A service name as a file name. Names are identifiers (`[A-Za-z_][A-Za-z0-9_-]*`), so this
 /// is the name itself; anything else is mapped to `_` so that no name can leave the directory.
 fn file_stem(name: &str) -> String {
-    let stem: String =
-        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
-    if stem.is_empty() || stem.starts_with('-') { format!("_{stem}") } else { stem }
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if stem.is_empty() || stem.starts_with('-') {
+        format!("_{stem}")
+    } else {
+        stem
+    }
 }

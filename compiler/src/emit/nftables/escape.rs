@@ -35,7 +35,13 @@ pub fn push_sanitized(out: &mut String, text: &str) {
         out.push_str(text);
         return;
     }
-    out.extend(text.chars().map(|c| if c.is_ascii() && is_safe(c as u8) { c } else { '_' }));
+    out.extend(text.chars().map(|c| {
+        if c.is_ascii() && is_safe(c as u8) {
+            c
+        } else {
+            '_'
+        }
+    }));
 }
 
 /// `text` sanitised (see [`push_sanitized`]).
@@ -58,7 +64,11 @@ pub fn truncate(text: &mut String, max: usize) {
     if text.len() <= max {
         return;
     }
-    let keep = if max > ELLIPSIS.len() { max - ELLIPSIS.len() } else { max };
+    let keep = if max > ELLIPSIS.len() {
+        max - ELLIPSIS.len()
+    } else {
+        max
+    };
     let cut = floor_char_boundary(text, keep);
     text.truncate(cut);
     if max > ELLIPSIS.len() {
@@ -107,7 +117,10 @@ fn floor_char_boundary(text: &str, index: usize) -> usize {
     if index >= text.len() {
         return text.len();
     }
-    (0..=index).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0)
+    (0..=index)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -138,6 +151,9 @@ mod tests {
         let p = log_prefix(&"p\u{1f600}".repeat(100), &"s".repeat(500), "in");
         assert!(p.len() <= LOG_PREFIX_MAX, "{}", p.len());
         assert!(p.bytes().all(is_safe));
-        assert_eq!(log_prefix("shop", "checkout", "in"), "ward shop/checkout in drop: ");
+        assert_eq!(
+            log_prefix("shop", "checkout", "in"),
+            "ward shop/checkout in drop: "
+        );
     }
 }

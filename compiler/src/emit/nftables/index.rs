@@ -64,8 +64,11 @@ impl<'a> Index<'a> {
                 *b = true;
             }
         }
-        let nets: Vec<[Vec<Iv>; 2]> =
-            model.services.iter().map(|s| service_nets(s.hosts.iter().map(|h| &h.value))).collect();
+        let nets: Vec<[Vec<Iv>; 2]> = model
+            .services
+            .iter()
+            .map(|s| service_nets(s.hosts.iter().map(|h| &h.value)))
+            .collect();
         let mut inbound = vec![Vec::new(); model.services.len()];
         let mut outbound = vec![Vec::new(); model.services.len()];
         for id in model.flow_ids() {
@@ -78,7 +81,8 @@ impl<'a> Index<'a> {
             }
         }
         let waivers = waiver_notes(model, outcome);
-        let mut comment_text = String::with_capacity(model.flows.len() * 48 + model.ports.len() * 24);
+        let mut comment_text =
+            String::with_capacity(model.flows.len() * 48 + model.ports.len() * 24);
         let mut flow_comments = Vec::with_capacity(model.flows.len());
         for id in model.flow_ids() {
             let flow = model.flow(id);
@@ -102,7 +106,11 @@ impl<'a> Index<'a> {
                 }
                 comment_text.push(')');
             }
-            flow_comments.push(escape::cut_tail(&mut comment_text, start, escape::COMMENT_MAX));
+            flow_comments.push(escape::cut_tail(
+                &mut comment_text,
+                start,
+                escape::COMMENT_MAX,
+            ));
         }
         let mut port_comments = Vec::with_capacity(model.ports.len());
         for id in model.port_ids() {
@@ -112,7 +120,11 @@ impl<'a> Index<'a> {
             escape::push_sanitized(&mut comment_text, &model.service(port.service).name);
             comment_text.push('.');
             escape::push_sanitized(&mut comment_text, &port.name);
-            port_comments.push(escape::cut_tail(&mut comment_text, start, escape::COMMENT_MAX));
+            port_comments.push(escape::cut_tail(
+                &mut comment_text,
+                start,
+                escape::COMMENT_MAX,
+            ));
         }
         let policy_nets = PolicyNets::build(model, &nets);
         let management_out = management_sources(model, &policy_nets);
@@ -138,7 +150,9 @@ impl<'a> Index<'a> {
 
     /// A service's networks of one family, aggregated and sorted.
     pub fn nets(&self, service: ServiceId, family: Family) -> &[Iv] {
-        self.nets.get(service.index()).map_or(&[], |n| n[family.index()].as_slice())
+        self.nets
+            .get(service.index())
+            .map_or(&[], |n| n[family.index()].as_slice())
     }
 
     pub fn has_family(&self, service: ServiceId, family: Family) -> bool {
@@ -152,12 +166,16 @@ impl<'a> Index<'a> {
 
     /// Flows leaving a service, in flow-id order.
     pub fn outbound(&self, service: ServiceId) -> &[FlowId] {
-        self.outbound.get(service.index()).map_or(&[], Vec::as_slice)
+        self.outbound
+            .get(service.index())
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The management entries of other services this service may connect to.
     pub fn management_out(&self, service: ServiceId) -> &[(ServiceId, u32)] {
-        self.management_out.get(service.index()).map_or(&[], Vec::as_slice)
+        self.management_out
+            .get(service.index())
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Every policy network block as one element (the gateway's `nets` sets).
@@ -196,10 +214,13 @@ impl<'a> Index<'a> {
         match label {
             Label::Flow(id) => Cow::Borrowed(self.arena(self.flow_comments.get(id.index()))),
             Label::Port(id) => Cow::Borrowed(self.arena(self.port_comments.get(id.index()))),
-            Label::PolicyNets(family, start, end) => Cow::Owned(self.policy_nets.comment(model, family, start, end)),
-            Label::SameService(service) => {
-                Cow::Owned(escape::comment(&format!("within service {}", model.service(service).name)))
+            Label::PolicyNets(family, start, end) => {
+                Cow::Owned(self.policy_nets.comment(model, family, start, end))
             }
+            Label::SameService(service) => Cow::Owned(escape::comment(&format!(
+                "within service {}",
+                model.service(service).name
+            ))),
             Label::Management(service, i) => {
                 let name = &model.service(service).name;
                 let text = match model.service(service).management.get(i as usize) {
@@ -208,14 +229,17 @@ impl<'a> Index<'a> {
                 };
                 Cow::Owned(escape::comment(&text))
             }
-            Label::WholeHost(service) => {
-                Cow::Owned(escape::comment(&format!("service {} (firewall host)", model.service(service).name)))
-            }
+            Label::WholeHost(service) => Cow::Owned(escape::comment(&format!(
+                "service {} (firewall host)",
+                model.service(service).name
+            ))),
         }
     }
 
     fn arena(&self, range: Option<&(u32, u32)>) -> &str {
-        range.and_then(|&(a, b)| self.comment_text.get(a as usize..b as usize)).unwrap_or("")
+        range
+            .and_then(|&(a, b)| self.comment_text.get(a as usize..b as usize))
+            .unwrap_or("")
     }
 
     /// Header lines naming the flows among `flows` that the ruleset does not allow, and why.
@@ -226,7 +250,10 @@ impl<'a> Index<'a> {
             let flow = self.model.flow(id);
             if self.is_blocked(id) {
                 blocked.push(id);
-            } else if !Family::BOTH.iter().any(|&f| self.has_family(flow.source, f) && self.has_family(flow.target, f)) {
+            } else if !Family::BOTH
+                .iter()
+                .any(|&f| self.has_family(flow.source, f) && self.has_family(flow.target, f))
+            {
                 no_family.push(id);
             }
         }
@@ -235,11 +262,19 @@ impl<'a> Index<'a> {
             if !ids.is_empty() {
                 lines.push(Cow::Borrowed(""));
                 lines.push(Cow::Borrowed(title));
-                lines.extend(ids.iter().map(|&id| Cow::Owned(format!("  {}", escape::sanitize(&self.model.flow_path(id))))));
+                lines.extend(ids.iter().map(|&id| {
+                    Cow::Owned(format!("  {}", escape::sanitize(&self.model.flow_path(id))))
+                }));
             }
         };
-        list("Not allowed: blocked by an unwaived error finding (fail closed):", &blocked);
-        list("Not allowed: source and target have no address family in common (or no hosts):", &no_family);
+        list(
+            "Not allowed: blocked by an unwaived error finding (fail closed):",
+            &blocked,
+        );
+        list(
+            "Not allowed: source and target have no address family in common (or no hosts):",
+            &no_family,
+        );
         lines
     }
 }
@@ -263,10 +298,15 @@ fn waiver_notes(model: &Model, outcome: &Outcome) -> BTreeMap<FlowId, BTreeSet<(
     let mut by_subject: BTreeMap<Subject, Vec<(String, String)>> = BTreeMap::new();
     let mut notes: BTreeMap<FlowId, BTreeSet<(String, String)>> = BTreeMap::new();
     for finding in &outcome.findings {
-        let Some(waiver) = finding.waived_by.and_then(|w| model.waivers.get(w.index())) else { continue };
+        let Some(waiver) = finding.waived_by.and_then(|w| model.waivers.get(w.index())) else {
+            continue;
+        };
         let note = (waiver.rule.value.clone(), waiver.until.value.to_string());
         if matches!(finding.subject, Subject::Flow { .. }) {
-            by_subject.entry(finding.subject).or_default().push(note.clone());
+            by_subject
+                .entry(finding.subject)
+                .or_default()
+                .push(note.clone());
         }
         for &flow in &finding.blocks {
             notes.entry(flow).or_default().insert(note.clone());
@@ -275,7 +315,10 @@ fn waiver_notes(model: &Model, outcome: &Outcome) -> BTreeMap<FlowId, BTreeSet<(
     if !by_subject.is_empty() {
         for id in model.flow_ids() {
             let flow = model.flow(id);
-            if let Some(list) = by_subject.get(&Subject::Flow { source: flow.source, port: flow.port }) {
+            if let Some(list) = by_subject.get(&Subject::Flow {
+                source: flow.source,
+                port: flow.port,
+            }) {
                 notes.entry(id).or_default().extend(list.iter().cloned());
             }
         }
@@ -298,13 +341,21 @@ fn management_sources(model: &Model, nets: &PolicyNets) -> Vec<Vec<(ServiceId, u
                 let f = family.index();
                 let blocks = &nets.blocks[f];
                 let first = blocks.partition_point(|b| b.iv.hi < iv.lo);
-                for block in blocks.get(first..).unwrap_or(&[]).iter().take_while(|b| b.iv.lo <= iv.hi) {
-                    let members = nets.members[f].get(block.members.0 as usize..block.members.1 as usize);
+                for block in blocks
+                    .get(first..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .take_while(|b| b.iv.lo <= iv.hi)
+                {
+                    let members =
+                        nets.members[f].get(block.members.0 as usize..block.members.1 as usize);
                     for &(net, source) in members.unwrap_or(&[]) {
-                        if source != target && net.lo <= iv.hi && iv.lo <= net.hi {
-                            if let Some(list) = out.get_mut(source.index()) {
-                                list.push((target, i as u32));
-                            }
+                        if source != target
+                            && net.lo <= iv.hi
+                            && iv.lo <= net.hi
+                            && let Some(list) = out.get_mut(source.index())
+                        {
+                            list.push((target, i as u32));
                         }
                     }
                 }
@@ -358,7 +409,10 @@ impl PolicyNets {
                         block.iv.hi = block.iv.hi.max(iv.hi);
                         block.members.1 = i as u32 + 1;
                     }
-                    _ => blocks.push(Block { iv, members: (i as u32, i as u32 + 1) }),
+                    _ => blocks.push(Block {
+                        iv,
+                        members: (i as u32, i as u32 + 1),
+                    }),
                 }
             }
         }
@@ -382,11 +436,19 @@ impl PolicyNets {
         let piece = |out: &mut Elements<Label>, lo: u128, hi: u128| {
             let start = members.partition_point(|(iv, _)| iv.lo < lo) as u32;
             let end = members.partition_point(|(iv, _)| iv.lo <= hi) as u32;
-            push_item(out, [Iv::new(lo, hi), Iv::default(), Iv::default()], Label::PolicyNets(family, start, end));
+            push_item(
+                out,
+                [Iv::new(lo, hi), Iv::default(), Iv::default()],
+                Label::PolicyNets(family, start, end),
+            );
         };
         for block in &self.blocks[family.index()] {
             let first = own.partition_point(|o| o.hi < block.iv.lo);
-            let cuts = own.get(first..).unwrap_or(&[]).iter().take_while(|o| o.lo <= block.iv.hi);
+            let cuts = own
+                .get(first..)
+                .unwrap_or(&[])
+                .iter()
+                .take_while(|o| o.lo <= block.iv.hi);
             let mut lo = Some(block.iv.lo);
             for o in cuts {
                 if let Some(start) = lo.filter(|&start| o.lo > start) {
@@ -404,7 +466,9 @@ impl PolicyNets {
     /// `service a`, `services a, b, c`, or `1200 policy networks: a, b, ...` for the networks
     /// `start..end`; O(1) whatever their number.
     fn comment(&self, model: &Model, family: Family, start: u32, end: u32) -> String {
-        let networks = self.members[family.index()].get(start as usize..end as usize).unwrap_or(&[]);
+        let networks = self.members[family.index()]
+            .get(start as usize..end as usize)
+            .unwrap_or(&[]);
         let mut names: Vec<ServiceId> = Vec::new();
         for &(_, service) in networks.iter().take(NAMED_NETWORKS) {
             if !names.contains(&service) {
@@ -434,5 +498,8 @@ impl PolicyNets {
 fn push_item(out: &mut Elements<Label>, key: Key, label: Label) {
     let start = out.labels.len() as u32;
     out.labels.push(label);
-    out.items.push(interval::Item { key, labels: (start, start + 1) });
+    out.items.push(interval::Item {
+        key,
+        labels: (start, start + 1),
+    });
 }

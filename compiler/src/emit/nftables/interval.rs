@@ -133,7 +133,10 @@ pub struct Elements<L> {
 
 impl<L> Default for Elements<L> {
     fn default() -> Self {
-        Elements { items: Vec::new(), labels: Vec::new() }
+        Elements {
+            items: Vec::new(),
+            labels: Vec::new(),
+        }
     }
 }
 
@@ -147,7 +150,9 @@ pub struct Item {
 impl<L> Elements<L> {
     /// The labels of an item.
     pub fn labels_of(&self, item: &Item) -> &[L] {
-        self.labels.get(item.labels.0 as usize..item.labels.1 as usize).unwrap_or(&[])
+        self.labels
+            .get(item.labels.0 as usize..item.labels.1 as usize)
+            .unwrap_or(&[])
     }
 
     pub fn len(&self) -> usize {
@@ -175,7 +180,10 @@ pub fn disjoint<L: Copy + Ord>(dims: usize, mut entries: Vec<Entry<L>>) -> Eleme
 
 /// Turns sorted entries whose keys are equal or disjoint into items.
 fn group<L: Copy + Ord>(entries: Vec<Entry<L>>) -> Elements<L> {
-    let mut out = Elements { items: Vec::with_capacity(entries.len()), labels: Vec::with_capacity(entries.len()) };
+    let mut out = Elements {
+        items: Vec::with_capacity(entries.len()),
+        labels: Vec::with_capacity(entries.len()),
+    };
     let mut start = 0;
     while start < entries.len() {
         let key = entries.get(start).map(|e| e.key).unwrap_or_default();
@@ -184,8 +192,17 @@ fn group<L: Copy + Ord>(entries: Vec<Entry<L>>) -> Elements<L> {
         });
         let first = out.labels.len() as u32;
         // Sorted by (key, label) and deduplicated: the labels of one key are sorted and unique.
-        out.labels.extend(entries.get(start..end).unwrap_or(&[]).iter().map(|e| e.label));
-        out.items.push(Item { key, labels: (first, out.labels.len() as u32) });
+        out.labels.extend(
+            entries
+                .get(start..end)
+                .unwrap_or(&[])
+                .iter()
+                .map(|e| e.label),
+        );
+        out.items.push(Item {
+            key,
+            labels: (first, out.labels.len() as u32),
+        });
         start = end.max(start + 1);
     }
     out
@@ -195,7 +212,9 @@ fn group<L: Copy + Ord>(entries: Vec<Entry<L>>) -> Elements<L> {
 /// without being equal. Conservative: it says yes as soon as intervals overlap in one
 /// dimension among entries equal in the previous ones.
 fn overlap_possible<L>(entries: &[Entry<L>], dim: usize, dims: usize) -> bool {
-    let Some(first) = entries.first() else { return false };
+    let Some(first) = entries.first() else {
+        return false;
+    };
     let mut group_start = 0;
     let mut current = first.key[dim];
     let mut max_hi: Option<u128> = None;
@@ -205,22 +224,20 @@ fn overlap_possible<L>(entries: &[Entry<L>], dim: usize, dims: usize) -> bool {
             continue;
         }
         // A new distinct interval in this dimension: check the group that just ended.
-        if let Some(hi) = max_hi {
-            if current.lo <= hi {
-                return true;
-            }
+        if max_hi.is_some_and(|hi| current.lo <= hi) {
+            return true;
         }
         max_hi = Some(max_hi.map_or(current.hi, |h| h.max(current.hi)));
-        if dim + 1 < dims && overlap_possible(entries.get(group_start..i).unwrap_or(&[]), dim + 1, dims) {
+        if dim + 1 < dims
+            && overlap_possible(entries.get(group_start..i).unwrap_or(&[]), dim + 1, dims)
+        {
             return true;
         }
         group_start = i;
         current = iv;
     }
-    if let Some(hi) = max_hi {
-        if current.lo <= hi {
-            return true;
-        }
+    if max_hi.is_some_and(|hi| current.lo <= hi) {
+        return true;
     }
     dim + 1 < dims && overlap_possible(entries.get(group_start..).unwrap_or(&[]), dim + 1, dims)
 }
@@ -248,10 +265,15 @@ fn refine<L: Copy + Ord>(entries: Vec<Entry<L>>, dim: usize, dims: usize) -> Vec
             if lo > iv.hi {
                 break;
             }
-            let hi = starts.get(i + 1).map_or(iv.hi, |&next| (next - 1).min(iv.hi));
+            let hi = starts
+                .get(i + 1)
+                .map_or(iv.hi, |&next| (next - 1).min(iv.hi));
             let mut key = e.key;
             key[dim] = Iv::new(lo, hi);
-            pieces.push(Entry { key, label: e.label });
+            pieces.push(Entry {
+                key,
+                label: e.label,
+            });
             i += 1;
         }
     }
@@ -259,7 +281,11 @@ fn refine<L: Copy + Ord>(entries: Vec<Entry<L>>, dim: usize, dims: usize) -> Vec
     let mut out = Vec::with_capacity(pieces.len());
     let mut rest = pieces.as_slice();
     while let Some(first) = rest.first() {
-        let n = rest.iter().take_while(|e| e.key[dim] == first.key[dim]).count().max(1);
+        let n = rest
+            .iter()
+            .take_while(|e| e.key[dim] == first.key[dim])
+            .count()
+            .max(1);
         let (group, tail) = rest.split_at(n.min(rest.len()));
         out.extend(refine(group.to_vec(), dim + 1, dims));
         rest = tail;
@@ -293,7 +319,8 @@ impl Out {
     }
 
     pub fn into_string(self) -> String {
-        String::from_utf8(self.0).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        String::from_utf8(self.0)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     /// A decimal number.
@@ -380,10 +407,17 @@ impl Stack {
 impl IpText {
     /// The text and its length: at most 39 bytes (IPv6), 15 (IPv4).
     pub fn render(self) -> ([u8; 40], usize) {
-        let mut out = Stack { buf: [0u8; 40], len: 0 };
+        let mut out = Stack {
+            buf: [0u8; 40],
+            len: 0,
+        };
         match self.0 {
             Family::V4 => {
-                for (i, octet) in Ipv4Addr::from(self.1 as u32).octets().into_iter().enumerate() {
+                for (i, octet) in Ipv4Addr::from(self.1 as u32)
+                    .octets()
+                    .into_iter()
+                    .enumerate()
+                {
                     if i > 0 {
                         out.put(b".");
                     }
@@ -490,15 +524,30 @@ mod tests {
 
     #[test]
     fn aggregate_merges_contained_and_adjacent() {
-        let mut ivs = vec![v4("10.0.0.128/25"), v4("10.0.0.0/25"), v4("10.0.0.7/32"), v4("10.9.0.0/16")];
+        let mut ivs = vec![
+            v4("10.0.0.128/25"),
+            v4("10.0.0.0/25"),
+            v4("10.0.0.7/32"),
+            v4("10.9.0.0/16"),
+        ];
         aggregate(&mut ivs);
         assert_eq!(ivs, vec![v4("10.0.0.0/24"), v4("10.9.0.0/16")]);
     }
 
     #[test]
     fn duplicates_merge_labels() {
-        let e = |k, l| Entry { key: key2(v4(k), (80, 80)), label: l };
-        let out = disjoint(2, vec![e("10.0.0.0/24", 2), e("10.0.0.0/24", 1), e("10.0.1.0/24", 3)]);
+        let e = |k, l| Entry {
+            key: key2(v4(k), (80, 80)),
+            label: l,
+        };
+        let out = disjoint(
+            2,
+            vec![
+                e("10.0.0.0/24", 2),
+                e("10.0.0.0/24", 1),
+                e("10.0.1.0/24", 3),
+            ],
+        );
         assert_eq!(out.items.len(), 2);
         assert_eq!(out.labels_of(&out.items[0]), &[1, 2]);
         assert_eq!(out.labels_of(&out.items[1]), &[3]);
@@ -506,21 +555,36 @@ mod tests {
 
     #[test]
     fn nested_networks_are_split() {
-        let e = |k, p, l| Entry { key: key2(v4(k), p), label: l };
-        let out = disjoint(2, vec![e("10.0.0.0/8", (80, 90), 1), e("10.1.0.0/16", (85, 85), 2)]);
+        let e = |k, p, l| Entry {
+            key: key2(v4(k), p),
+            label: l,
+        };
+        let out = disjoint(
+            2,
+            vec![e("10.0.0.0/8", (80, 90), 1), e("10.1.0.0/16", (85, 85), 2)],
+        );
         for (i, a) in out.items.iter().enumerate() {
             for b in out.items.iter().skip(i + 1) {
-                assert!(!(a.key[0].overlaps(b.key[0]) && a.key[1].overlaps(b.key[1])), "{a:?} {b:?}");
+                assert!(
+                    !(a.key[0].overlaps(b.key[0]) && a.key[1].overlaps(b.key[1])),
+                    "{a:?} {b:?}"
+                );
             }
         }
         // The shared piece carries both labels.
-        let both: Vec<_> = out.items.iter().filter(|i| out.labels_of(i) == [1, 2]).collect();
+        let both: Vec<_> = out
+            .items
+            .iter()
+            .filter(|i| out.labels_of(i) == [1, 2])
+            .collect();
         assert_eq!(both.len(), 1);
         assert_eq!(both[0].key[0], v4("10.1.0.0/16"));
         assert_eq!(both[0].key[1], Iv::new(85, 85));
         // Everything the inputs covered is still covered.
         let covered = |a: u128, p: u128| {
-            out.items.iter().any(|i| i.key[0].lo <= a && a <= i.key[0].hi && i.key[1].lo <= p && p <= i.key[1].hi)
+            out.items.iter().any(|i| {
+                i.key[0].lo <= a && a <= i.key[0].hi && i.key[1].lo <= p && p <= i.key[1].hi
+            })
         };
         assert!(covered(v4("10.0.0.1/32").lo, 80));
         assert!(covered(v4("10.1.2.3/32").lo, 90));
@@ -531,14 +595,29 @@ mod tests {
     #[test]
     fn ipv6_text_is_canonical() {
         let mut x: u128 = 0x1234_5678_9abc_def0_0fed_cba9_8765_4321;
-        let mut cases: Vec<u128> = vec![0, 1, u128::MAX, 1 << 127, 0xfd00_0000_0000_0000_0000_0000_0000_0000];
-        cases.extend([0x2001_0db8_0000_0000_0001_0000_0000_0001, 0x2001_0db8_0000_0001_0000_0000_0000_0000]);
+        let mut cases: Vec<u128> = vec![
+            0,
+            1,
+            u128::MAX,
+            1 << 127,
+            0xfd00_0000_0000_0000_0000_0000_0000_0000,
+        ];
+        cases.extend([
+            0x2001_0db8_0000_0000_0001_0000_0000_0001,
+            0x2001_0db8_0000_0001_0000_0000_0000_0000,
+        ]);
         for _ in 0..20_000 {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             // Zero some groups to get runs.
-            let mask = (0..8).fold(0u128, |m, i| if (x >> (i * 3)) & 1 == 1 { m | (0xffff << (i * 16)) } else { m });
+            let mask = (0..8).fold(0u128, |m, i| {
+                if (x >> (i * 3)) & 1 == 1 {
+                    m | (0xffff << (i * 16))
+                } else {
+                    m
+                }
+            });
             cases.push(x & mask);
         }
         for addr in cases {
@@ -549,7 +628,10 @@ mod tests {
             assert_eq!(IpText(Family::V6, addr).to_string(), ip.to_string());
         }
         for addr in [0u32, 1, 0x0a00_0001, 0xffff_ffff, 0xc612_0a0b] {
-            assert_eq!(IpText(Family::V4, u128::from(addr)).to_string(), Ipv4Addr::from(addr).to_string());
+            assert_eq!(
+                IpText(Family::V4, u128::from(addr)).to_string(),
+                Ipv4Addr::from(addr).to_string()
+            );
         }
     }
 

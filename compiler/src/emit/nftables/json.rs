@@ -14,8 +14,8 @@
 //! parse every generated file with `serde_json` and deserialise it with the `nftables` crate,
 //! an independent model of the schema, and load it into the kernel next to the text form.
 
-use super::interval::{IpText, Iv, Out};
 use super::index::Index;
+use super::interval::{IpText, Iv, Out};
 use super::plan::{FieldType, Payload, Rule, Ruleset, Set, Stmt, Verdict};
 
 /// `{"family":"inet","table":"ward"` without the closing brace.
@@ -174,7 +174,9 @@ fn write_rule(out: &mut Out, rs: &Ruleset<'_>, rule: &Rule) {
                 out.push_str("}}");
             }
             Stmt::CtState(states) => {
-                out.push_str("{\"match\":{\"op\":\"in\",\"left\":{\"ct\":{\"key\":\"state\"}},\"right\":");
+                out.push_str(
+                    "{\"match\":{\"op\":\"in\",\"left\":{\"ct\":{\"key\":\"state\"}},\"right\":",
+                );
                 match states {
                     [one] => string(out, one),
                     many => list(out, many),
@@ -183,14 +185,26 @@ fn write_rule(out: &mut Out, rs: &Ruleset<'_>, rule: &Rule) {
             }
             Stmt::Icmpv6Types(types) => {
                 out.push_str("{\"match\":{\"op\":\"==\",\"left\":");
-                payload(out, Payload { protocol: "icmpv6", field: "type" });
+                payload(
+                    out,
+                    Payload {
+                        protocol: "icmpv6",
+                        field: "type",
+                    },
+                );
                 out.push_str(",\"right\":{\"set\":");
                 list(out, types);
                 out.push_str("}}}");
             }
             Stmt::HopLimit(n) => {
                 out.push_str("{\"match\":{\"op\":\"==\",\"left\":");
-                payload(out, Payload { protocol: "ip6", field: "hoplimit" });
+                payload(
+                    out,
+                    Payload {
+                        protocol: "ip6",
+                        field: "hoplimit",
+                    },
+                );
                 out.push_str(",\"right\":");
                 out.num(u32::from(*n));
                 out.push_str("}}");
@@ -225,7 +239,12 @@ fn write_rule(out: &mut Out, rs: &Ruleset<'_>, rule: &Rule) {
             }
             Stmt::Log(prefix) => {
                 out.push_str("{\"log\":{\"prefix\":");
-                string(out, rs.log_prefixes.get(*prefix).map_or("ward drop: ", String::as_str));
+                string(
+                    out,
+                    rs.log_prefixes
+                        .get(*prefix)
+                        .map_or("ward drop: ", String::as_str),
+                );
                 out.push_str("}}");
             }
             Stmt::Verdict(Verdict::Accept) => out.push_str("{\"accept\":null}"),

@@ -75,7 +75,10 @@ pub struct Rule {
 
 impl Rule {
     fn new(stmts: &[Stmt]) -> Rule {
-        let mut rule = Rule { stmts: [Stmt::Counter; 4], len: 0 };
+        let mut rule = Rule {
+            stmts: [Stmt::Counter; 4],
+            len: 0,
+        };
         for (slot, stmt) in rule.stmts.iter_mut().zip(stmts) {
             *slot = *stmt;
             rule.len += 1;
@@ -118,7 +121,10 @@ pub struct Payload {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stmt {
     /// `iif "lo"` / `oif "lo"`.
-    Interface { key: &'static str, name: &'static str },
+    Interface {
+        key: &'static str,
+        name: &'static str,
+    },
     /// `ct state invalid`, `ct state established,related`.
     CtState(&'static [&'static str]),
     /// `icmpv6 type { ... }`.
@@ -126,22 +132,40 @@ pub enum Stmt {
     /// `ip6 hoplimit N`.
     HopLimit(u8),
     /// `ip saddr . tcp dport @set`.
-    Lookup { fields: &'static [Payload], set: &'static str },
+    Lookup {
+        fields: &'static [Payload],
+        set: &'static str,
+    },
     Counter,
-    Limit { rate: u32, burst: u32 },
+    Limit {
+        rate: u32,
+        burst: u32,
+    },
     /// `log prefix "..."`: index into [`Ruleset::log_prefixes`].
     Log(usize),
     Verdict(Verdict),
 }
 
-const NEIGHBOUR_DISCOVERY: &[&str] =
-    &["nd-router-solicit", "nd-router-advert", "nd-neighbor-solicit", "nd-neighbor-advert"];
-const MULTICAST_LISTENER: &[&str] =
-    &["mld-listener-query", "mld-listener-report", "mld-listener-done", "mld2-listener-report"];
+const NEIGHBOUR_DISCOVERY: &[&str] = &[
+    "nd-router-solicit",
+    "nd-router-advert",
+    "nd-neighbor-solicit",
+    "nd-neighbor-advert",
+];
+const MULTICAST_LISTENER: &[&str] = &[
+    "mld-listener-query",
+    "mld-listener-report",
+    "mld-listener-done",
+    "mld2-listener-report",
+];
 
 /// (family, protocol) slots of the four sets of a kind: v4 tcp, v4 udp, v6 tcp, v6 udp.
-const SLOTS: [(Family, Protocol); 4] =
-    [(Family::V4, Protocol::Tcp), (Family::V4, Protocol::Udp), (Family::V6, Protocol::Tcp), (Family::V6, Protocol::Udp)];
+const SLOTS: [(Family, Protocol); 4] = [
+    (Family::V4, Protocol::Tcp),
+    (Family::V4, Protocol::Udp),
+    (Family::V6, Protocol::Tcp),
+    (Family::V6, Protocol::Udp),
+];
 
 /// Names of the sets, per slot (or per family).
 const IN: [&str; 4] = ["in4_tcp", "in4_udp", "in6_tcp", "in6_udp"];
@@ -186,17 +210,43 @@ fn addr_addr(family: Family) -> &'static [FieldType] {
 
 fn addr_addr_port(family: Family) -> &'static [FieldType] {
     match family {
-        Family::V4 => &[FieldType::Addr(Family::V4), FieldType::Addr(Family::V4), FieldType::Port],
-        Family::V6 => &[FieldType::Addr(Family::V6), FieldType::Addr(Family::V6), FieldType::Port],
+        Family::V4 => &[
+            FieldType::Addr(Family::V4),
+            FieldType::Addr(Family::V4),
+            FieldType::Port,
+        ],
+        Family::V6 => &[
+            FieldType::Addr(Family::V6),
+            FieldType::Addr(Family::V6),
+            FieldType::Port,
+        ],
     }
 }
 
-const IP_SADDR: Payload = Payload { protocol: "ip", field: "saddr" };
-const IP_DADDR: Payload = Payload { protocol: "ip", field: "daddr" };
-const IP6_SADDR: Payload = Payload { protocol: "ip6", field: "saddr" };
-const IP6_DADDR: Payload = Payload { protocol: "ip6", field: "daddr" };
-const TCP_DPORT: Payload = Payload { protocol: "tcp", field: "dport" };
-const UDP_DPORT: Payload = Payload { protocol: "udp", field: "dport" };
+const IP_SADDR: Payload = Payload {
+    protocol: "ip",
+    field: "saddr",
+};
+const IP_DADDR: Payload = Payload {
+    protocol: "ip",
+    field: "daddr",
+};
+const IP6_SADDR: Payload = Payload {
+    protocol: "ip6",
+    field: "saddr",
+};
+const IP6_DADDR: Payload = Payload {
+    protocol: "ip6",
+    field: "daddr",
+};
+const TCP_DPORT: Payload = Payload {
+    protocol: "tcp",
+    field: "dport",
+};
+const UDP_DPORT: Payload = Payload {
+    protocol: "udp",
+    field: "dport",
+};
 
 /// `ip saddr` and the like.
 fn address_field(family: Family, field: &'static str) -> &'static [Payload] {
@@ -253,11 +303,25 @@ fn accept(fields: &'static [Payload], set: &'static str) -> Rule {
 
 /// `<lookup> counter jump <chain>`.
 fn drop_to(fields: &'static [Payload], set: &'static str, chain: &'static str) -> Rule {
-    Rule::new(&[Stmt::Lookup { fields, set }, Stmt::Counter, Stmt::Verdict(Verdict::Jump(chain))])
+    Rule::new(&[
+        Stmt::Lookup { fields, set },
+        Stmt::Counter,
+        Stmt::Verdict(Verdict::Jump(chain)),
+    ])
 }
 
-fn set<'a>(name: &'static str, fields: &'static [FieldType], counter: bool, elements: Elements<Label>) -> Set<'a> {
-    Set { name, fields, counter, elements: Cow::Owned(elements) }
+fn set<'a>(
+    name: &'static str,
+    fields: &'static [FieldType],
+    counter: bool,
+    elements: Elements<Label>,
+) -> Set<'a> {
+    Set {
+        name,
+        fields,
+        counter,
+        elements: Cow::Owned(elements),
+    }
 }
 
 /// The host ruleset of an internal service.
@@ -282,7 +346,10 @@ pub fn host<'a>(ix: &'a Index<'a>, service: ServiceId) -> Ruleset<'a> {
             }
             let list = &mut ins[slot(family, port.protocol)];
             for &src in ix.nets(flow.source, family) {
-                list.push(Entry { key: [src, ports, Iv::default()], label: Label::Flow(id) });
+                list.push(Entry {
+                    key: [src, ports, Iv::default()],
+                    label: Label::Flow(id),
+                });
             }
         }
     }
@@ -299,7 +366,10 @@ pub fn host<'a>(ix: &'a Index<'a>, service: ServiceId) -> Ruleset<'a> {
             }
             let list = &mut outs[slot(family, port.protocol)];
             for &dst in ix.nets(flow.target, family) {
-                list.push(Entry { key: [dst, ports, Iv::default()], label: Label::Flow(id) });
+                list.push(Entry {
+                    key: [dst, ports, Iv::default()],
+                    label: Label::Flow(id),
+                });
             }
         }
     }
@@ -307,13 +377,17 @@ pub fn host<'a>(ix: &'a Index<'a>, service: ServiceId) -> Ruleset<'a> {
         let ports = Iv::of_ports(m.ports);
         for from in &m.from {
             let (family, iv) = Iv::of_net(&from.value);
-            mgmt[slot(family, m.protocol)]
-                .push(Entry { key: [iv, ports, Iv::default()], label: Label::Management(service, i as u32) });
+            mgmt[slot(family, m.protocol)].push(Entry {
+                key: [iv, ports, Iv::default()],
+                label: Label::Management(service, i as u32),
+            });
         }
     }
     // Management access this host has to others (its networks overlap their `from`).
     for &(target, i) in ix.management_out(service) {
-        let Some(m) = model.service(target).management.get(i as usize) else { continue };
+        let Some(m) = model.service(target).management.get(i as usize) else {
+            continue;
+        };
         let ports = Iv::of_ports(m.ports);
         for family in Family::BOTH {
             if !ix.has_family(service, family) {
@@ -321,7 +395,10 @@ pub fn host<'a>(ix: &'a Index<'a>, service: ServiceId) -> Ruleset<'a> {
             }
             let list = &mut outs[slot(family, m.protocol)];
             for &dst in ix.nets(target, family) {
-                list.push(Entry { key: [dst, ports, Iv::default()], label: Label::Management(target, i) });
+                list.push(Entry {
+                    key: [dst, ports, Iv::default()],
+                    label: Label::Management(target, i),
+                });
             }
         }
     }
@@ -331,22 +408,52 @@ pub fn host<'a>(ix: &'a Index<'a>, service: ServiceId) -> Ruleset<'a> {
     let mut rules_out = prologue("oif");
     for (i, list) in ins.into_iter().enumerate() {
         let (family, protocol) = SLOTS[i];
-        rules_in.push(accept(address_dport(family, "saddr", protocol), pick(&IN, i)));
-        sets.push(set(pick(&IN, i), addr_port(family), true, interval::disjoint(2, list)));
+        rules_in.push(accept(
+            address_dport(family, "saddr", protocol),
+            pick(&IN, i),
+        ));
+        sets.push(set(
+            pick(&IN, i),
+            addr_port(family),
+            true,
+            interval::disjoint(2, list),
+        ));
     }
     for (i, list) in mgmt.into_iter().enumerate() {
         let (family, protocol) = SLOTS[i];
-        rules_in.push(accept(address_dport(family, "saddr", protocol), pick(&MGMT, i)));
-        sets.push(set(pick(&MGMT, i), addr_port(family), true, interval::disjoint(2, list)));
+        rules_in.push(accept(
+            address_dport(family, "saddr", protocol),
+            pick(&MGMT, i),
+        ));
+        sets.push(set(
+            pick(&MGMT, i),
+            addr_port(family),
+            true,
+            interval::disjoint(2, list),
+        ));
     }
     for (i, list) in outs.into_iter().enumerate() {
         let (family, protocol) = SLOTS[i];
-        rules_out.push(accept(address_dport(family, "daddr", protocol), pick(&OUT, i)));
-        sets.push(set(pick(&OUT, i), addr_port(family), true, interval::disjoint(2, list)));
+        rules_out.push(accept(
+            address_dport(family, "daddr", protocol),
+            pick(&OUT, i),
+        ));
+        sets.push(set(
+            pick(&OUT, i),
+            addr_port(family),
+            true,
+            interval::disjoint(2, list),
+        ));
     }
     if whole_host {
-        rules_in.push(Rule::new(&[Stmt::Counter, Stmt::Verdict(Verdict::Jump("drop_in"))]));
-        rules_out.push(Rule::new(&[Stmt::Counter, Stmt::Verdict(Verdict::Jump("drop_out"))]));
+        rules_in.push(Rule::new(&[
+            Stmt::Counter,
+            Stmt::Verdict(Verdict::Jump("drop_in")),
+        ]));
+        rules_out.push(Rule::new(&[
+            Stmt::Counter,
+            Stmt::Verdict(Verdict::Jump("drop_out")),
+        ]));
     } else {
         // The ports ward owns: anything to them that was not accepted above is dropped.
         for (i, protocol) in [Protocol::Tcp, Protocol::Udp].into_iter().enumerate() {
@@ -354,10 +461,22 @@ pub fn host<'a>(ix: &'a Index<'a>, service: ServiceId) -> Ruleset<'a> {
                 .ports
                 .iter()
                 .filter(|&&p| model.port(p).protocol == protocol)
-                .map(|&p| Entry { key: [Iv::of_ports(model.port(p).range), Iv::default(), Iv::default()], label: Label::Port(p) })
+                .map(|&p| Entry {
+                    key: [
+                        Iv::of_ports(model.port(p).range),
+                        Iv::default(),
+                        Iv::default(),
+                    ],
+                    label: Label::Port(p),
+                })
                 .collect();
             rules_in.push(drop_to(dport(protocol), pick(&PORTS, i), "drop_in"));
-            sets.push(set(pick(&PORTS, i), &[FieldType::Port], false, interval::disjoint(1, entries)));
+            sets.push(set(
+                pick(&PORTS, i),
+                &[FieldType::Port],
+                false,
+                interval::disjoint(1, entries),
+            ));
         }
         // Other services' networks: anything from or to them that was not accepted is dropped.
         for family in Family::BOTH {
@@ -369,8 +488,24 @@ pub fn host<'a>(ix: &'a Index<'a>, service: ServiceId) -> Ruleset<'a> {
     }
 
     let chains = vec![
-        base_chain("input", if whole_host { Verdict::Drop } else { Verdict::Accept }, rules_in),
-        base_chain("output", if whole_host { Verdict::Drop } else { Verdict::Accept }, rules_out),
+        base_chain(
+            "input",
+            if whole_host {
+                Verdict::Drop
+            } else {
+                Verdict::Accept
+            },
+            rules_in,
+        ),
+        base_chain(
+            "output",
+            if whole_host {
+                Verdict::Drop
+            } else {
+                Verdict::Accept
+            },
+            rules_out,
+        ),
         drop_chain("drop_in", 0),
         drop_chain("drop_out", 1),
     ];
@@ -386,7 +521,9 @@ pub fn host<'a>(ix: &'a Index<'a>, service: ServiceId) -> Ruleset<'a> {
             ix.policy,
             if whole_host { "host" } else { "ports" }
         )),
-        Cow::Borrowed("Generated by ward: do not edit. `nft -f` on this file replaces table inet ward in one"),
+        Cow::Borrowed(
+            "Generated by ward: do not edit. `nft -f` on this file replaces table inet ward in one",
+        ),
         Cow::Borrowed("transaction and leaves every other table alone."),
         Cow::Borrowed(""),
     ];
@@ -409,11 +546,21 @@ pub fn host<'a>(ix: &'a Index<'a>, service: ServiceId) -> Ruleset<'a> {
         ]
     };
     header.extend(mode_text.iter().map(|line| Cow::Borrowed(*line)));
-    let mut involved: Vec<_> = ix.inbound(service).iter().chain(ix.outbound(service)).copied().collect();
+    let mut involved: Vec<_> = ix
+        .inbound(service)
+        .iter()
+        .chain(ix.outbound(service))
+        .copied()
+        .collect();
     involved.sort_unstable();
     involved.dedup();
     header.extend(ix.not_enforced(involved.into_iter()));
-    Ruleset { header, sets, chains, log_prefixes }
+    Ruleset {
+        header,
+        sets,
+        chains,
+        log_prefixes,
+    }
 }
 
 /// The gateway ruleset: one `forward` chain for the router between the policy networks.
@@ -436,7 +583,10 @@ pub fn gateway<'a>(ix: &'a Index<'a>) -> Ruleset<'a> {
             let list = &mut flows[slot(family, port.protocol)];
             for &src in ix.nets(flow.source, family) {
                 for &dst in dsts {
-                    list.push(Entry { key: [src, dst, ports], label: Label::Flow(id) });
+                    list.push(Entry {
+                        key: [src, dst, ports],
+                        label: Label::Flow(id),
+                    });
                 }
             }
         }
@@ -447,11 +597,10 @@ pub fn gateway<'a>(ix: &'a Index<'a>) -> Ruleset<'a> {
             for family in Family::BOTH {
                 let nets = ix.nets(service, family);
                 for &a in nets {
-                    same[family.index()].extend(
-                        nets.iter()
-                            .filter(|&&b| b != a)
-                            .map(|&b| Entry { key: [a, b, Iv::default()], label: Label::SameService(service) }),
-                    );
+                    same[family.index()].extend(nets.iter().filter(|&&b| b != a).map(|&b| Entry {
+                        key: [a, b, Iv::default()],
+                        label: Label::SameService(service),
+                    }));
                 }
             }
         }
@@ -463,24 +612,28 @@ pub fn gateway<'a>(ix: &'a Index<'a>) -> Ruleset<'a> {
             for from in &m.from {
                 let (family, src) = Iv::of_net(&from.value);
                 for &dst in ix.nets(service, family) {
-                    mgmt[slot(family, m.protocol)]
-                        .push(Entry { key: [src, dst, ports], label: Label::Management(service, i as u32) });
+                    mgmt[slot(family, m.protocol)].push(Entry {
+                        key: [src, dst, ports],
+                        label: Label::Management(service, i as u32),
+                    });
                 }
             }
         }
         for family in Family::BOTH {
             let nets = ix.nets(service, family);
             match svc.firewall {
-                FirewallMode::Host => whole[family.index()].extend(
-                    nets.iter()
-                        .map(|&n| Entry { key: [n, Iv::default(), Iv::default()], label: Label::WholeHost(service) }),
-                ),
+                FirewallMode::Host => whole[family.index()].extend(nets.iter().map(|&n| Entry {
+                    key: [n, Iv::default(), Iv::default()],
+                    label: Label::WholeHost(service),
+                })),
                 FirewallMode::Ports => {
                     for &p in &svc.ports {
                         let port = model.port(p);
                         let ports = Iv::of_ports(port.range);
-                        owned[slot(family, port.protocol)]
-                            .extend(nets.iter().map(|&n| Entry { key: [n, ports, Iv::default()], label: Label::Port(p) }));
+                        owned[slot(family, port.protocol)].extend(nets.iter().map(|&n| Entry {
+                            key: [n, ports, Iv::default()],
+                            label: Label::Port(p),
+                        }));
                     }
                 }
             }
@@ -489,38 +642,75 @@ pub fn gateway<'a>(ix: &'a Index<'a>) -> Ruleset<'a> {
 
     let mut sets = Vec::with_capacity(22);
     let mut rules = vec![
-        Rule::new(&[Stmt::CtState(&["invalid"]), Stmt::Counter, Stmt::Verdict(Verdict::Drop)]),
-        Rule::new(&[Stmt::CtState(&["established", "related"]), Stmt::Verdict(Verdict::Accept)]),
+        Rule::new(&[
+            Stmt::CtState(&["invalid"]),
+            Stmt::Counter,
+            Stmt::Verdict(Verdict::Drop),
+        ]),
+        Rule::new(&[
+            Stmt::CtState(&["established", "related"]),
+            Stmt::Verdict(Verdict::Accept),
+        ]),
     ];
     for (i, list) in flows.into_iter().enumerate() {
         let (family, protocol) = SLOTS[i];
         rules.push(accept(saddr_daddr_dport(family, protocol), pick(&FLOWS, i)));
-        sets.push(set(pick(&FLOWS, i), addr_addr_port(family), true, interval::disjoint(3, list)));
+        sets.push(set(
+            pick(&FLOWS, i),
+            addr_addr_port(family),
+            true,
+            interval::disjoint(3, list),
+        ));
     }
     for (i, list) in mgmt.into_iter().enumerate() {
         let (family, protocol) = SLOTS[i];
         rules.push(accept(saddr_daddr_dport(family, protocol), pick(&MGMT, i)));
-        sets.push(set(pick(&MGMT, i), addr_addr_port(family), true, interval::disjoint(3, list)));
+        sets.push(set(
+            pick(&MGMT, i),
+            addr_addr_port(family),
+            true,
+            interval::disjoint(3, list),
+        ));
     }
     // The declared ports of `firewall ports` services, from anywhere.
     for (i, list) in owned.into_iter().enumerate() {
         let (family, protocol) = SLOTS[i];
-        rules.push(drop_to(address_dport(family, "daddr", protocol), pick(&OWNED, i), "drop_fwd"));
-        sets.push(set(pick(&OWNED, i), addr_port(family), false, interval::disjoint(2, list)));
+        rules.push(drop_to(
+            address_dport(family, "daddr", protocol),
+            pick(&OWNED, i),
+            "drop_fwd",
+        ));
+        sets.push(set(
+            pick(&OWNED, i),
+            addr_port(family),
+            false,
+            interval::disjoint(2, list),
+        ));
     }
     // Traffic between two networks of one `firewall ports` (or external) service that no rule
     // above decided is its own business, as on its hosts.
     for (i, list) in same.into_iter().enumerate() {
         let family = if i == 0 { Family::V4 } else { Family::V6 };
         rules.push(accept(saddr_daddr(family), pick(&SAME, i)));
-        sets.push(set(pick(&SAME, i), addr_addr(family), false, interval::disjoint(2, list)));
+        sets.push(set(
+            pick(&SAME, i),
+            addr_addr(family),
+            false,
+            interval::disjoint(2, list),
+        ));
     }
     // Between the networks of two services, only what was accepted above.
     for family in Family::BOTH {
         let name = pick(&NETS, family.index());
         rules.push(Rule::new(&[
-            Stmt::Lookup { fields: address_field(family, "saddr"), set: name },
-            Stmt::Lookup { fields: address_field(family, "daddr"), set: name },
+            Stmt::Lookup {
+                fields: address_field(family, "saddr"),
+                set: name,
+            },
+            Stmt::Lookup {
+                fields: address_field(family, "daddr"),
+                set: name,
+            },
             Stmt::Counter,
             Stmt::Verdict(Verdict::Jump("drop_fwd")),
         ]));
@@ -535,42 +725,92 @@ pub fn gateway<'a>(ix: &'a Index<'a>) -> Ruleset<'a> {
         sets.push(set(name, addr(family), false, interval::disjoint(1, list)));
     }
 
-    let chains = vec![base_chain("forward", Verdict::Accept, rules), drop_chain("drop_fwd", 0)];
+    let chains = vec![
+        base_chain("forward", Verdict::Accept, rules),
+        drop_chain("drop_fwd", 0),
+    ];
     let log_prefixes = vec![escape::log_prefix(&ix.policy, "gateway", "fwd")];
     let mut header: Vec<Cow<'static, str>> = vec![
-        Cow::Owned(format!("ward nftables ruleset for the gateway of policy `{}`.", ix.policy)),
-        Cow::Borrowed("Generated by ward: do not edit. `nft -f` on this file replaces table inet ward in one"),
+        Cow::Owned(format!(
+            "ward nftables ruleset for the gateway of policy `{}`.",
+            ix.policy
+        )),
+        Cow::Borrowed(
+            "Generated by ward: do not edit. `nft -f` on this file replaces table inet ward in one",
+        ),
         Cow::Borrowed("transaction and leaves every other table alone."),
         Cow::Borrowed(""),
-        Cow::Borrowed("Forwarded traffic, the same decisions as the host rulesets: accepted are the declared"),
-        Cow::Borrowed("flows (flows* sets) and management access (mgmt*). Dropped (counted, logged"),
-        Cow::Borrowed("rate-limited): anything else to a declared port of a `firewall ports` service (owned*),"),
-        Cow::Borrowed("anything else between the networks of two services (nets*; traffic within one"),
-        Cow::Borrowed("`firewall ports` service, same*, is not decided), and anything else from or to a"),
-        Cow::Borrowed("`firewall host` service (wholehost*). Traffic that touches no policy network is left"),
+        Cow::Borrowed(
+            "Forwarded traffic, the same decisions as the host rulesets: accepted are the declared",
+        ),
+        Cow::Borrowed(
+            "flows (flows* sets) and management access (mgmt*). Dropped (counted, logged",
+        ),
+        Cow::Borrowed(
+            "rate-limited): anything else to a declared port of a `firewall ports` service (owned*),",
+        ),
+        Cow::Borrowed(
+            "anything else between the networks of two services (nets*; traffic within one",
+        ),
+        Cow::Borrowed(
+            "`firewall ports` service, same*, is not decided), and anything else from or to a",
+        ),
+        Cow::Borrowed(
+            "`firewall host` service (wholehost*). Traffic that touches no policy network is left",
+        ),
         Cow::Borrowed("to the router's other rules."),
     ];
     header.extend(ix.not_enforced(model.flow_ids()));
-    Ruleset { header, sets, chains, log_prefixes }
+    Ruleset {
+        header,
+        sets,
+        chains,
+        log_prefixes,
+    }
 }
 
 /// The first rules of a host's input (`iif`) or output (`oif`) chain, in both modes.
 fn prologue(interface: &'static str) -> Vec<Rule> {
     let mut rules = Vec::with_capacity(20);
     rules.extend([
-        Rule::new(&[Stmt::Interface { key: interface, name: "lo" }, Stmt::Verdict(Verdict::Accept)]),
+        Rule::new(&[
+            Stmt::Interface {
+                key: interface,
+                name: "lo",
+            },
+            Stmt::Verdict(Verdict::Accept),
+        ]),
         // IPv6 stops working without neighbour discovery, which conntrack does not track (its
         // packets are neither established nor invalid). Hop limits keep both link-local.
-        Rule::new(&[Stmt::Icmpv6Types(NEIGHBOUR_DISCOVERY), Stmt::HopLimit(255), Stmt::Verdict(Verdict::Accept)]),
-        Rule::new(&[Stmt::Icmpv6Types(MULTICAST_LISTENER), Stmt::HopLimit(1), Stmt::Verdict(Verdict::Accept)]),
-        Rule::new(&[Stmt::CtState(&["invalid"]), Stmt::Counter, Stmt::Verdict(Verdict::Drop)]),
-        Rule::new(&[Stmt::CtState(&["established", "related"]), Stmt::Verdict(Verdict::Accept)]),
+        Rule::new(&[
+            Stmt::Icmpv6Types(NEIGHBOUR_DISCOVERY),
+            Stmt::HopLimit(255),
+            Stmt::Verdict(Verdict::Accept),
+        ]),
+        Rule::new(&[
+            Stmt::Icmpv6Types(MULTICAST_LISTENER),
+            Stmt::HopLimit(1),
+            Stmt::Verdict(Verdict::Accept),
+        ]),
+        Rule::new(&[
+            Stmt::CtState(&["invalid"]),
+            Stmt::Counter,
+            Stmt::Verdict(Verdict::Drop),
+        ]),
+        Rule::new(&[
+            Stmt::CtState(&["established", "related"]),
+            Stmt::Verdict(Verdict::Accept),
+        ]),
     ]);
     rules
 }
 
 fn base_chain(hook: &'static str, policy: Verdict, rules: Vec<Rule>) -> Chain {
-    Chain { name: hook, base: Some(BaseChain { hook, policy }), rules }
+    Chain {
+        name: hook,
+        base: Some(BaseChain { hook, policy }),
+        rules,
+    }
 }
 
 /// `chain NAME { limit ... log prefix "..."; drop }`: every drop of ward's but `ct state
@@ -580,7 +820,13 @@ fn drop_chain(name: &'static str, prefix: usize) -> Chain {
         name,
         base: None,
         rules: vec![
-            Rule::new(&[Stmt::Limit { rate: LOG_RATE_PER_SECOND, burst: LOG_BURST }, Stmt::Log(prefix)]),
+            Rule::new(&[
+                Stmt::Limit {
+                    rate: LOG_RATE_PER_SECOND,
+                    burst: LOG_BURST,
+                },
+                Stmt::Log(prefix),
+            ]),
             Rule::new(&[Stmt::Verdict(Verdict::Drop)]),
         ],
     }

@@ -5,8 +5,8 @@
 //! keeps old set elements on nft 1.0.6). Sets without elements have no `elements` clause
 //! (`elements = { }` is a syntax error).
 
-use super::interval::{Iv, Out};
 use super::index::Index;
+use super::interval::{Iv, Out};
 use super::plan::{FieldType, Rule, Ruleset, Set, Stmt, Verdict};
 
 /// Renders a ruleset as nft text.
@@ -155,7 +155,11 @@ fn write_rule(out: &mut Out, rs: &Ruleset<'_>, rule: &Rule) {
             Stmt::Log(prefix) => {
                 out.push_str("log prefix \"");
                 // Sanitised by `escape::log_prefix`.
-                out.push_str(rs.log_prefixes.get(*prefix).map_or("ward drop: ", String::as_str));
+                out.push_str(
+                    rs.log_prefixes
+                        .get(*prefix)
+                        .map_or("ward drop: ", String::as_str),
+                );
                 out.push(b'"');
             }
             Stmt::Verdict(verdict) => {
