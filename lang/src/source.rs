@@ -19,6 +19,9 @@ pub struct SourceFile {
     line_starts: Vec<u32>,
     /// `false` when [`Sources::add`] reported the file (not UTF-8, too large): it is not parsed.
     pub(crate) valid: bool,
+    /// The text with control characters replaced by visible ones of the same UTF-8 length,
+    /// for showing excerpts on a terminal; `None` when the text has none (the common case).
+    display: Option<String>,
 }
 
 impl SourceFile {
@@ -26,7 +29,14 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)))
             .collect();
-        SourceFile { path, text, line_starts, valid: true }
+        let display = needs_display_copy(&text).then(|| display_copy(&text));
+        SourceFile { path, text, line_starts, valid: true, display }
+    }
+
+    /// The text to show in excerpts: never contains terminal control sequences or
+    /// bidirectional overrides, and has the same byte offsets as [`SourceFile::text`].
+    pub fn display_text(&self) -> &str {
+        self.display.as_deref().unwrap_or(&self.text)
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -106,5 +116,47 @@ impl Sources {
         self.get(span.file)
             .and_then(|f| f.text.get(span.start as usize..span.end as usize))
             .unwrap_or("")
+    }
+}
+
+/// Whether a character must not reach a terminal as is: C0/C1 controls (but tab and line
+/// breaks), DEL, and bidirectional embedding/override/isolate characters.
+pub fn is_dangerous_char(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn needs_display_copy(text: &str) -> bool {
+    text.chars().any(is_dangerous_char)
+}
+
+/// Replaces each dangerous character with a visible one of the same UTF-8 length, so spans
+/// stay valid: `?` (1 byte), `¿` (2 bytes) or U+FFFD (3 bytes).
+fn display_copy(text: &str) -> String {
+    text.chars()
+        .map(|c| match (is_dangerous_char(c), c.len_utf8()) {
+            (false, _) => c,
+            (true, 1) => '?',
+            (true, 2) => '\u{BF}',
+            (true, _) => '\u{FFFD}',
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_text_hides_control_characters_and_keeps_offsets() {
+        let text = "a\u{1b}[31mb\u{202e}c\u{85}d\te\n";
+        let mut sources = Sources::new();
+        let (id, _) = sources.add("x.ward", text.as_bytes().to_vec());
+        let file = sources.get(id).unwrap();
+        let shown = file.display_text();
+        assert_eq!(shown.len(), text.len());
+        assert!(!shown.chars().any(is_dangerous_char), "{shown:?}");
+        assert!(shown.contains('\t'));
+        assert_eq!(file.text, text, "the parsed text is unchanged");
     }
 }

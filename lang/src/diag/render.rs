@@ -127,9 +127,7 @@ impl miette::Diagnostic for MietteReport<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.file.is_none() {
-            return None;
-        }
+        self.file.as_ref()?;
         Some(Box::new(self.labels.iter().map(|(label, primary)| {
             let span = SourceSpan::new((label.span.start as usize).into(), label.span.len());
             if *primary {
@@ -158,7 +156,7 @@ impl SourceCode for FileCode<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, miette::MietteError> {
-        let inner = self.0.text.as_str().read_span(span, context_lines_before, context_lines_after)?;
+        let inner = self.0.display_text().read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.0.path.clone(),
             inner.data(),

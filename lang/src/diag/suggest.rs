@@ -2,7 +2,7 @@
 
 /// The candidate closest to `name`, if it is close enough to be a plausible typo.
 ///
-/// Close enough means a Damerau-free Levenshtein distance of at most a third of the name's
+/// Close enough means an edit distance (see [`levenshtein`]) of at most a third of the name's
 /// length (at least 1), or a case-insensitive match.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
@@ -19,27 +19,41 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     best.map(|(_, c)| c)
 }
 
-/// Levenshtein distance over characters, in O(len(a) * len(b)) time and O(len(b)) space.
+/// Edit distance over characters where insertion, deletion, substitution and the
+/// transposition of two adjacent characters each cost 1 (optimal string alignment), so
+/// `mtsl` is one edit from `mtls`. O(len(a) * len(b)) time.
 pub fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row.first().copied().unwrap_or(0);
-        if let Some(first) = row.first_mut() {
-            *first = i + 1;
+    let width = b.len() + 1;
+    // Three rows: two back (for transpositions), previous, current.
+    let mut before: Vec<usize> = vec![0; width];
+    let mut previous: Vec<usize> = (0..width).collect();
+    let mut current: Vec<usize> = vec![0; width];
+    for i in 1..=a.len() {
+        if let Some(first) = current.first_mut() {
+            *first = i;
         }
-        for (j, cb) in b.iter().enumerate() {
-            let above = row.get(j + 1).copied().unwrap_or(usize::MAX);
-            let left = row.get(j).copied().unwrap_or(usize::MAX);
-            let cost = usize::from(ca != *cb);
-            let value = (diagonal + cost).min(above.saturating_add(1)).min(left.saturating_add(1));
-            diagonal = above;
-            if let Some(cell) = row.get_mut(j + 1) {
+        for j in 1..width {
+            let ca = a.get(i - 1);
+            let cb = b.get(j - 1);
+            let cost = usize::from(ca != cb);
+            let up = previous.get(j).copied().unwrap_or(usize::MAX).saturating_add(1);
+            let left = current.get(j - 1).copied().unwrap_or(usize::MAX).saturating_add(1);
+            let diagonal = previous.get(j - 1).copied().unwrap_or(usize::MAX).saturating_add(cost);
+            let mut value = up.min(left).min(diagonal);
+            let swapped = i > 1 && j > 1 && a.get(i - 2) == cb && ca == b.get(j - 2);
+            if swapped {
+                value = value.min(before.get(j - 2).copied().unwrap_or(usize::MAX).saturating_add(1));
+            }
+            if let Some(cell) = current.get_mut(j) {
                 *cell = value;
             }
         }
+        std::mem::swap(&mut before, &mut previous);
+        std::mem::swap(&mut previous, &mut current);
     }
-    row.last().copied().unwrap_or(0)
+    previous.last().copied().unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -51,6 +65,8 @@ mod tests {
         assert_eq!(levenshtein("kitten", "sitting"), 3);
         assert_eq!(levenshtein("", "abc"), 3);
         assert_eq!(levenshtein("abc", "abc"), 0);
+        assert_eq!(levenshtein("mtsl", "mtls"), 1);
+        assert_eq!(levenshtein("ab", "ba"), 1);
     }
 
     #[test]
