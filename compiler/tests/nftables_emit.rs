@@ -227,7 +227,7 @@ fn blocked_flows_never_become_elements() {
     }
     assert!(
         element_lines(&out["nftables/gateway.nft"])
-            .contains(&"198.18.22.0/24 . 8080 comment \"port api.plain\",")
+            .contains(&"198.18.22.0 . 8080 comment \"port api.plain\",")
     );
     // The header says why it is missing.
     let api = &out["nftables/hosts/api.nft"];

@@ -32,10 +32,10 @@ use std::collections::BTreeMap;
 
 use ward_lang::{Diagnostic, Span};
 
-use crate::checks::Context;
+use crate::checks::{Context, Finding};
 use crate::model::{
     Carried, Certification, ClassId, FlowId, Jurisdiction, Mechanism, Model, PlacementKind, Sector,
-    Service, ServiceId, Transfer, TransferId, Transform, Travels,
+    Service, ServiceId, Subject, Transfer, TransferId, Transform, Travels,
 };
 use crate::reference::{Adequacy, AdequacyScope, AdequacyStatus, CountryCode, Reference};
 
@@ -423,6 +423,52 @@ fn scope_covers(scope: &AdequacyScope, recipient: &Service) -> bool {
             recipient.sector.value == Sector::Commercial
         }
     }
+}
+
+/// The finding for a transfer without basis: about the flow (`waive ... on flow a -> b.p`),
+/// blocking it; a waiver may also name a class it carries (`on data email`) or the pair of
+/// jurisdictions a declaration would name (`on transfer EU -> US`; for an onward transfer also
+/// `on transfer GB -> US`).
+pub fn finding(
+    cx: &Context<'_>,
+    unfounded: &Unfounded<'_>,
+    leg: Leg,
+    diagnostic: Diagnostic,
+) -> Finding {
+    let model = cx.model;
+    let flow = model.flow(unfounded.flow);
+    let mut finding = Finding::new(
+        diagnostic,
+        Subject::Flow {
+            source: flow.source,
+            port: flow.port,
+        },
+    )
+    .blocking(unfounded.flow);
+    for sent in &unfounded.classes {
+        finding = finding.also_concerning(Subject::Data(sent.class()));
+    }
+    let mut origins = vec![Jurisdiction::Eea];
+    if leg == Leg::Onward {
+        origins.extend(
+            model
+                .service(flow.source)
+                .placement
+                .countries
+                .iter()
+                .filter(|c| !cx.reference.is_eea(**c))
+                .map(|c| Jurisdiction::Country(*c)),
+        );
+    }
+    for destination in &unfounded.destinations {
+        for from in &origins {
+            finding = finding.also_concerning(Subject::Transfer {
+                from: *from,
+                to: Jurisdiction::Country(destination.country),
+            });
+        }
+    }
+    finding
 }
 
 // ---------------------------------------------------------------------------------------------

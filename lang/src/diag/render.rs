@@ -157,13 +157,16 @@ impl SourceCode for FileCode<'_> {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, miette::MietteError> {
         let inner = self.0.display_text().read_span(span, context_lines_before, context_lines_after)?;
+        // `str::read_span` reports `line_count` from the start of the file; miette wants the
+        // lines of the excerpt itself, or distant labels merge into one long snippet.
+        let line_count = inner.data().iter().filter(|&&b| b == b'\n').count() + 1;
         Ok(Box::new(MietteSpanContents::new_named(
             self.0.path.clone(),
             inner.data(),
             *inner.span(),
             inner.line(),
             inner.column(),
-            inner.line_count(),
+            line_count,
         )))
     }
 }

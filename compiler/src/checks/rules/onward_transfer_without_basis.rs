@@ -5,7 +5,7 @@ use ward_lang::{Code, Diagnostic, Span};
 
 use crate::checks::transfer_basis::{self, Leg, TransferCheck, Unfounded};
 use crate::checks::{Context, Finding, Rule};
-use crate::model::{ClassId, FlowId, Jurisdiction, Subject};
+use crate::model::{ClassId, FlowId, Jurisdiction};
 
 ward_lang::declare_codes! {
     /// ## What it checks
@@ -58,6 +58,10 @@ ward_lang::declare_codes! {
     ///
     /// ## Waiving
     /// `waive onward-transfer-without-basis on flow proxy -> analytics.ingest until 2027-03-31 { reason "..." owner "..." }`
+    ///
+    /// A waiver may also name every such transfer between two countries (`on transfer GB -> US`,
+    /// or `on transfer EU -> US` for every onward route to the United States) or of a data class
+    /// (`on data email`).
     CODE = ("C305", "onward-transfer-without-basis", Error, "personal data from the EU/EEA is passed on to another third country without a transfer basis");
 }
 
@@ -72,14 +76,13 @@ impl Rule for OnwardTransferWithoutBasis {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let check = TransferCheck::new(cx);
         for unfounded in check.unfounded(Leg::Onward) {
-            let flow = cx.model.flow(unfounded.flow);
-            let subject = Subject::Flow {
-                source: flow.source,
-                port: flow.port,
-            };
-            out.push(
-                Finding::new(diagnostic(cx, &check, &unfounded), subject).blocking(unfounded.flow),
-            );
+            let diagnostic = diagnostic(cx, &check, &unfounded);
+            out.push(transfer_basis::finding(
+                cx,
+                &unfounded,
+                Leg::Onward,
+                diagnostic,
+            ));
         }
     }
 }

@@ -4,7 +4,7 @@ use ward_lang::{Code, Diagnostic};
 
 use crate::checks::transfer_basis::{self, Leg, TransferCheck, Unfounded};
 use crate::checks::{Context, Finding, Rule};
-use crate::model::{Jurisdiction, Subject};
+use crate::model::Jurisdiction;
 
 ward_lang::declare_codes! {
     /// ## What it checks
@@ -75,6 +75,9 @@ ward_lang::declare_codes! {
     ///
     /// ## Waiving
     /// `waive transfer-without-basis on flow shop -> analytics.ingest until 2027-03-31 { reason "..." owner "..." }`
+    ///
+    /// A waiver may also name every such transfer to a country (`on transfer EU -> BR`) or of
+    /// a data class (`on data email`).
     CODE = ("C304", "transfer-without-basis", Error, "personal data leaves the EU/EEA without a transfer basis");
 }
 
@@ -89,12 +92,13 @@ impl Rule for TransferWithoutBasis {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let check = TransferCheck::new(cx);
         for unfounded in check.unfounded(Leg::Direct) {
-            let flow = cx.model.flow(unfounded.flow);
-            let subject = Subject::Flow {
-                source: flow.source,
-                port: flow.port,
-            };
-            out.push(Finding::new(diagnostic(cx, &unfounded), subject).blocking(unfounded.flow));
+            let diagnostic = diagnostic(cx, &unfounded);
+            out.push(transfer_basis::finding(
+                cx,
+                &unfounded,
+                Leg::Direct,
+                diagnostic,
+            ));
         }
     }
 }

@@ -336,6 +336,22 @@ impl Out {
         self.0.extend_from_slice(buf.get(..len).unwrap_or(&[]));
     }
 
+    /// The netmask of a prefix length: `255.255.255.248`, `ffff:ffff:ffff:ffff::`.
+    pub fn mask(&mut self, family: Family, len: u8) {
+        let bits = family.bits();
+        let len = u32::from(len).min(bits);
+        let ones = if len == 0 {
+            0
+        } else {
+            u128::MAX << (128 - len)
+        };
+        let mask = match family {
+            Family::V4 => ones >> 96,
+            Family::V6 => ones,
+        };
+        self.ip(family, mask);
+    }
+
     /// An address interval as nft text: `198.18.3.0/24`, `198.18.3.1`, or a range
     /// `198.18.3.1-198.18.3.9`.
     pub fn addr(&mut self, family: Family, iv: Iv) {

@@ -53,7 +53,7 @@ pub fn render(ix: &Index<'_>, rs: &Ruleset<'_>) -> String {
 
 fn write_set(out: &mut Out, ix: &Index<'_>, set: &Set<'_>) {
     out.push_str("\tset ");
-    out.push_str(set.name);
+    out.push_str(&set.name);
     out.push_str(" {\n\t\ttype ");
     for (i, field) in set.fields.iter().enumerate() {
         if i > 0 {
@@ -61,7 +61,10 @@ fn write_set(out: &mut Out, ix: &Index<'_>, set: &Set<'_>) {
         }
         out.push_str(field.nft_type());
     }
-    out.push_str("\n\t\tflags interval\n");
+    out.push_str("\n");
+    if set.interval {
+        out.push_str("\t\tflags interval\n");
+    }
     if set.counter {
         out.push_str("\t\tcounter\n");
     }
@@ -93,6 +96,7 @@ fn write_set(out: &mut Out, ix: &Index<'_>, set: &Set<'_>) {
 fn write_value(out: &mut Out, field: FieldType, iv: Iv) {
     match field {
         FieldType::Addr(family) => out.addr(family, iv),
+        FieldType::Network(family) => out.ip(family, iv.lo),
         FieldType::Port => out.ports(iv),
     }
 }
@@ -132,7 +136,7 @@ fn write_rule(out: &mut Out, rs: &Ruleset<'_>, rule: &Rule) {
                 out.push_str("ip6 hoplimit ");
                 out.num(u32::from(*n));
             }
-            Stmt::Lookup { fields, set } => {
+            Stmt::Lookup { fields, masks, set } => {
                 for (k, p) in fields.iter().enumerate() {
                     if k > 0 {
                         out.push_str(" . ");
@@ -140,9 +144,13 @@ fn write_rule(out: &mut Out, rs: &Ruleset<'_>, rule: &Rule) {
                     out.push_str(p.protocol);
                     out.push(b' ');
                     out.push_str(p.field);
+                    if let Some(len) = masks.get(k).copied().flatten() {
+                        out.push_str(" & ");
+                        out.mask(family_of(*p), len);
+                    }
                 }
                 out.push_str(" @");
-                out.push_str(set);
+                out.push_str(rs.sets.get(*set).map_or("", |s| &s.name));
             }
             Stmt::Counter => out.push_str("counter"),
             Stmt::Limit { rate, burst } => {
@@ -170,5 +178,14 @@ fn write_rule(out: &mut Out, rs: &Ruleset<'_>, rule: &Rule) {
                 }
             }
         }
+    }
+}
+
+/// The address family of an address payload (`ip` or `ip6`).
+pub fn family_of(p: super::plan::Payload) -> super::interval::Family {
+    if p.protocol == "ip6" {
+        super::interval::Family::V6
+    } else {
+        super::interval::Family::V4
     }
 }
