@@ -39,6 +39,22 @@ impl SourceFile {
         self.display.as_deref().unwrap_or(&self.text)
     }
 
+    /// 0-based line containing a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+        self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1)
+    }
+
+    /// Byte offset where a 0-based line starts, if the file has that line.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts.get(line).map(|&s| s as usize)
+    }
+
+    /// Number of lines (a final line without a newline counts).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
         let line = self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1);

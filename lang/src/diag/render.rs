@@ -156,16 +156,36 @@ impl SourceCode for FileCode<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, miette::MietteError> {
-        let inner = self.0.display_text().read_span(span, context_lines_before, context_lines_after)?;
-        // `str::read_span` reports `line_count` from the start of the file; miette wants the
-        // lines of the excerpt itself, or distant labels merge into one long snippet.
-        let line_count = inner.data().iter().filter(|&&b| b == b'\n').count() + 1;
+        let file = self.0;
+        let text = file.display_text();
+        let offset = span.offset().min(text.len());
+        let last = (offset + span.len().saturating_sub(1)).min(text.len());
+        // Use the file's line index: miette's `str` implementation scans from the start of
+        // the file on every excerpt, which costs milliseconds per diagnostic on large policies.
+        let span_line = file.line_of(offset);
+        let first_line = span_line.saturating_sub(context_lines_before);
+        let last_line = file.line_of(last) + context_lines_after;
+        // Same shape as miette's own implementation: without context the excerpt is exactly
+        // the span (and `column` its byte column); with context, whole lines.
+        let (start, column) = if context_lines_before == 0 {
+            (offset, offset - file.line_start(span_line).unwrap_or(0))
+        } else {
+            (file.line_start(first_line).unwrap_or(0), 0)
+        };
+        let end = if context_lines_after == 0 {
+            (offset + span.len()).min(text.len())
+        } else {
+            file.line_start(last_line + 1).unwrap_or(text.len())
+        }
+        .max(start);
+        let data = text.get(start..end).ok_or(miette::MietteError::OutOfBounds)?;
+        let line_count = data.bytes().filter(|&b| b == b'\n').count() + 1;
         Ok(Box::new(MietteSpanContents::new_named(
-            self.0.path.clone(),
-            inner.data(),
-            *inner.span(),
-            inner.line(),
-            inner.column(),
+            file.path.clone(),
+            data.as_bytes(),
+            SourceSpan::new(start.into(), end - start),
+            if context_lines_before == 0 { span_line } else { first_line },
+            column,
             line_count,
         )))
     }

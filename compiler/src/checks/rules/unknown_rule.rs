@@ -7,7 +7,9 @@ ward_lang::declare_codes! {
     ///
     /// ## Why it matters
     /// A misspelt rule name in a waiver would otherwise silently accept nothing, and a
-    /// misspelt severity setting would leave the rule at its default.
+    /// misspelt severity setting would leave the rule at its default. Either way the record
+    /// of which risks the controller accepted (accountability, Art. 5(2) and Art. 24 GDPR)
+    /// would not say what the policy author meant.
     ///
     /// ## How to fix
     /// Use a rule's kebab-case name as listed by `ward explain --list`; the diagnostic
