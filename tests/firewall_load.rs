@@ -157,6 +157,29 @@ fn rulesets_in(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Seven services with seven prefix lengths (IPv4 /24 to /30, IPv6 /64 to /70), every ordered
+/// pair a flow, TCP and UDP.
+fn prefix_lengths_policy() -> String {
+    let mut policy = String::new();
+    for i in 0..7 {
+        policy.push_str(&format!(
+            "service s{i} in aws:eu-central-1 {{ hosts 198.18.{}.0/{}, fd00:{}::/{} port p 7000/tcp tls port q 7001/udp tls }}\n",
+            70 + i,
+            24 + i,
+            70 + i,
+            64 + i
+        ));
+    }
+    for a in 0..7 {
+        for b in (0..7).filter(|&b| b != a) {
+            policy.push_str(&format!(
+                "flow s{a} -> s{b}.p {{ }}\nflow s{a} -> s{b}.q {{ }}\n"
+            ));
+        }
+    }
+    policy
+}
+
 /// `nft -j list table inet ward` without handles and metainfo: the kernel state to compare.
 fn read_back(lab: &Lab) -> serde_json::Value {
     let out = lab
@@ -243,6 +266,14 @@ fn every_example_ruleset_loads_in_both_forms() {
     let dir = tempfile::tempdir().unwrap();
     let hostile = "x\"; } table ip evil { chain c { type filter hook input priority 0; policy drop; } } #\n\u{1F600}$HOME\\";
     write_rulesets(&policy_sources(LAB_POLICY), hostile, dir.path());
+    loaded += check_directory(&lab, dir.path());
+    // Seven prefix lengths, a flow between every pair: several exact-match sets with masks.
+    let dir = tempfile::tempdir().unwrap();
+    write_rulesets(
+        &policy_sources(&prefix_lengths_policy()),
+        "lengths",
+        dir.path(),
+    );
     loaded += check_directory(&lab, dir.path());
     let tables = lab.exec(Target::Hub, "nft", &["list", "tables"]).unwrap();
     assert_eq!(

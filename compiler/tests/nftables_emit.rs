@@ -558,3 +558,51 @@ fn overlapping_elements_are_merged_never_emitted() {
         ]
     );
 }
+
+#[test]
+fn gateway_exact_match_sets_are_capped_and_cover_every_flow() {
+    // Seven services with seven prefix lengths, every ordered pair a flow: 42 flows in up to
+    // 49 (source length, destination length) groups; at most 4 exact-match sets per family and
+    // protocol, the rest in the interval set.
+    let mut policy = String::new();
+    let lens = [24, 25, 26, 27, 28, 29, 30];
+    for (i, len) in lens.iter().enumerate() {
+        policy.push_str(&format!(
+            "service s{i} in aws:eu-central-1 {{ hosts 198.18.{}.0/{len} port p 7000/tcp tls }}\n",
+            70 + i
+        ));
+    }
+    let mut flows = 0;
+    for a in 0..lens.len() {
+        for b in 0..lens.len() {
+            if a != b {
+                policy.push_str(&format!("flow s{a} -> s{b}.p {{ }}\n"));
+                flows += 1;
+            }
+        }
+    }
+    let out = emit(&policy);
+    let gateway = &out["nftables/gateway.nft"];
+    let exact_sets = gateway
+        .lines()
+        .filter(|l| l.starts_with("\tset flows4_tcp_"))
+        .count();
+    assert_eq!(exact_sets, 4, "{gateway}");
+    let flow_elements: Vec<&str> = element_lines(gateway)
+        .into_iter()
+        .filter(|l| l.contains("comment \"flow "))
+        .collect();
+    assert_eq!(flow_elements.len(), flows, "every flow exactly once");
+    let rules = rules_of(gateway, "forward");
+    assert_eq!(
+        rules.iter().filter(|r| r.contains("@flows4_tcp")).count(),
+        5
+    );
+    // An exact-match set's rule masks the addresses with its prefix lengths.
+    assert!(rules.iter().any(|r| r.starts_with("ip saddr & 255.255.255.0 . ip daddr & 255.255.255.128 . tcp dport @flows4_tcp_24_25 accept")), "{rules:#?}");
+    // JSON has the same masks.
+    assert!(
+        out["nftables/gateway.json"]
+            .contains(r#"{"&":[{"payload":{"protocol":"ip","field":"saddr"}},"255.255.255.0"]}"#)
+    );
+}

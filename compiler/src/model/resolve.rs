@@ -17,12 +17,11 @@
 mod data;
 mod flow;
 mod location;
+mod names;
 mod service;
 mod settings;
 mod transfer;
 mod waiver;
-
-use std::collections::{HashMap, HashSet};
 
 use ward_lang::ast::{self, Ident};
 use ward_lang::diag::suggest::closest;
@@ -31,6 +30,7 @@ use ward_lang::{Diagnostic, Span};
 use crate::model::codes;
 use crate::model::{ClassId, Model, PortId, PurposeId, ServiceId, SiteId, StoreId};
 use crate::reference::Reference;
+use names::{NameMap, NameSet};
 
 /// Resolves a parsed policy against the reference library.
 ///
@@ -136,14 +136,22 @@ enum Lookup<T> {
 /// Name tables, filled pass by pass. Keys borrow from the syntax tree.
 #[derive(Default)]
 struct Names<'a> {
-    purposes: HashMap<&'a str, PurposeId>,
-    classes: HashMap<&'a str, ClassId>,
-    sites: HashMap<&'a str, SiteId>,
-    services: HashMap<&'a str, ServiceId>,
-    ports: HashMap<(ServiceId, &'a str), PortId>,
-    stores: HashMap<(ServiceId, &'a str), StoreId>,
-    broken_sites: HashSet<&'a str>,
-    broken_services: HashSet<&'a str>,
+    purposes: NameMap<&'a str, PurposeId>,
+    classes: NameMap<&'a str, ClassId>,
+    sites: NameMap<&'a str, SiteId>,
+    /// Owned keys, allocated one after the other: probing them stays in cache, where keys
+    /// borrowed from the syntax tree would be scattered over the whole tree. (Ports and stores
+    /// are found by binary search in their service's sorted lists, which the model holds.)
+    services: NameMap<Box<str>, ServiceId>,
+    /// Per service: its first port id and its number of ports (a service's ports have
+    /// consecutive ids, in name order).
+    port_ranges: Vec<(u32, u32)>,
+    /// The names of all ports, one after the other, in id order, and where each ends: a
+    /// contiguous copy that binary searches over a service's ports read from cache.
+    port_names: String,
+    port_name_ends: Vec<u32>,
+    broken_sites: NameSet<&'a str>,
+    broken_services: NameSet<&'a str>,
     /// Per class: its default `mask` was written but is invalid (already reported), so a flow
     /// relying on it must not report a missing strategy again.
     broken_masks: Vec<bool>,
@@ -157,7 +165,7 @@ struct Resolver<'a> {
     diags: Vec<Diagnostic>,
     /// "Did you mean" answers already computed, so that 1,000 flows naming the same unknown
     /// service compute the edit distances once.
-    suggestions: HashMap<(NameKind, &'a str), Option<String>>,
+    suggestions: NameMap<(NameKind, &'a str), Option<String>>,
 }
 
 impl<'a> Resolver<'a> {
@@ -167,7 +175,7 @@ impl<'a> Resolver<'a> {
             model: Model::default(),
             names: Names::default(),
             diags: Vec::new(),
-            suggestions: HashMap::new(),
+            suggestions: NameMap::default(),
         }
     }
 
@@ -208,6 +216,58 @@ impl<'a> Resolver<'a> {
                 None
             }
         }
+    }
+
+    /// The port `name` of `service`, by binary search (a service's ports are sorted by name).
+    fn port_of(&self, service: ServiceId, name: &str) -> Option<PortId> {
+        let names = &self.names;
+        let &(first, count) = names.port_ranges.get(service.index())?;
+        let name_of = |id: u32| {
+            let end = names.port_name_ends.get(id as usize).copied().unwrap_or(0);
+            let start = id
+                .checked_sub(1)
+                .and_then(|p| names.port_name_ends.get(p as usize))
+                .copied()
+                .unwrap_or(0);
+            names
+                .port_names
+                .get(start as usize..end as usize)
+                .unwrap_or("")
+        };
+        let (mut low, mut high) = (first, first.saturating_add(count));
+        while low < high {
+            let mid = low + (high - low) / 2;
+            match name_of(mid).cmp(name) {
+                std::cmp::Ordering::Less => low = mid + 1,
+                std::cmp::Ordering::Greater => high = mid,
+                std::cmp::Ordering::Equal => return Some(PortId(mid)),
+            }
+        }
+        None
+    }
+
+    /// Records the ports of the next service (ids `first..`), in name order.
+    fn index_ports<'n>(&mut self, first: PortId, names: impl ExactSizeIterator<Item = &'n str>) {
+        self.names.port_ranges.push((first.0, index(names.len())));
+        for name in names {
+            self.names.port_names.push_str(name);
+            self.names
+                .port_name_ends
+                .push(index(self.names.port_names.len()));
+        }
+    }
+
+    /// The store `name` of `service`, by binary search (a service's stores are sorted by name).
+    fn store_of(&self, service: ServiceId, name: &str) -> Option<StoreId> {
+        let stores = &self.model.services.get(service.index())?.stores;
+        let name_of = |id: &StoreId| {
+            self.model
+                .stores
+                .get(id.index())
+                .map_or("", |s| s.name.as_str())
+        };
+        let at = stores.binary_search_by(|id| name_of(id).cmp(name)).ok()?;
+        stores.get(at).copied()
     }
 
     fn service(&mut self, ident: &'a Ident) -> Option<ServiceId> {
@@ -308,17 +368,18 @@ fn sorted_unique<'a, T: ?Sized, K: Ord>(
     describe: impl Fn(&T) -> String,
 ) -> Vec<&'a T> {
     decls.sort_by(|a, b| key(*a).cmp(&key(*b)).then_with(|| span(a).cmp(&span(b))));
-    let mut unique: Vec<&'a T> = Vec::with_capacity(decls.len());
-    for decl in decls {
-        match unique.last() {
-            Some(first) if key(first) == key(decl) => {
-                let (first_span, again) = (span(first), span(decl));
-                cx.report_duplicate(&describe(decl), again, first_span);
-            }
-            _ => unique.push(decl),
+    let mut duplicates: Vec<(&'a T, &'a T)> = Vec::new();
+    decls.dedup_by(|again, first| {
+        let same = key(*again) == key(*first);
+        if same {
+            duplicates.push((*again, *first));
         }
+        same
+    });
+    for (again, first) in duplicates {
+        cx.report_duplicate(&describe(again), span(again), span(first));
     }
-    unique
+    decls
 }
 
 /// `u32` index for an id, saturating (a policy cannot hold 4 billion declarations: the files

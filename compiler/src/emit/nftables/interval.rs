@@ -293,47 +293,60 @@ fn refine<L: Copy + Ord>(entries: Vec<Entry<L>>, dim: usize, dims: usize) -> Vec
     out
 }
 
-/// An output buffer for the text and JSON forms: bytes, turned into a `String` once at the
-/// end (everything written is UTF-8), with the number and address formatting they share.
+/// An output buffer for the text and JSON forms, with the number and address formatting they
+/// share.
 #[derive(Debug, Default)]
-pub struct Out(Vec<u8>);
+pub struct Out {
+    text: String,
+    /// The last address written and its text: set elements are sorted, so the same network
+    /// often comes several times in a row.
+    last: Option<(Family, u128, [u8; 40], usize)>,
+}
 
 impl Out {
     pub fn with_capacity(bytes: usize) -> Out {
-        Out(Vec::with_capacity(bytes))
+        Out {
+            text: String::with_capacity(bytes),
+            last: None,
+        }
     }
 
     pub fn push_str(&mut self, text: &str) {
-        self.0.extend_from_slice(text.as_bytes());
+        self.text.push_str(text);
     }
 
     /// One ASCII character.
     pub fn push(&mut self, c: u8) {
-        debug_assert!(c.is_ascii());
-        self.0.push(c);
-    }
-
-    /// The buffer, for writers such as `serde_json::to_writer` (which write UTF-8).
-    pub fn bytes_mut(&mut self) -> &mut Vec<u8> {
-        &mut self.0
+        self.text.push(char::from(c));
     }
 
     pub fn into_string(self) -> String {
-        String::from_utf8(self.0)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        self.text
     }
 
     /// A decimal number.
     pub fn num(&mut self, n: u32) {
         let mut buf = [0u8; 10];
         let start = digit_bytes(&mut buf, n);
-        self.0.extend_from_slice(buf.get(start..).unwrap_or(&[]));
+        self.push_ascii(buf.get(start..).unwrap_or(&[]));
     }
 
     /// One address (the low 32 bits for IPv4) in its canonical text form.
     pub fn ip(&mut self, family: Family, addr: u128) {
-        let (buf, len) = IpText(family, addr).render();
-        self.0.extend_from_slice(buf.get(..len).unwrap_or(&[]));
+        let (buf, len) = match self.last {
+            Some((f, a, buf, len)) if f == family && a == addr => (buf, len),
+            _ => {
+                let (buf, len) = IpText(family, addr).render();
+                self.last = Some((family, addr, buf, len));
+                (buf, len)
+            }
+        };
+        self.push_ascii(buf.get(..len).unwrap_or(&[]));
+    }
+
+    /// Bytes known to be ASCII (digits, address text).
+    fn push_ascii(&mut self, bytes: &[u8]) {
+        self.text.push_str(std::str::from_utf8(bytes).unwrap_or(""));
     }
 
     /// The netmask of a prefix length: `255.255.255.248`, `ffff:ffff:ffff:ffff::`.

@@ -7,7 +7,6 @@
 //! set elements.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{FirewallMode, Protocol, ServiceId};
 
@@ -172,7 +171,7 @@ const MULTICAST_LISTENER: &[&str] = &[
 ];
 
 /// (family, protocol) slots of the four sets of a kind: v4 tcp, v4 udp, v6 tcp, v6 udp.
-const SLOTS: [(Family, Protocol); 4] = [
+pub(super) const SLOTS: [(Family, Protocol); 4] = [
     (Family::V4, Protocol::Tcp),
     (Family::V4, Protocol::Udp),
     (Family::V6, Protocol::Tcp),
@@ -182,45 +181,40 @@ const SLOTS: [(Family, Protocol); 4] = [
 /// Names of the sets, per slot (or per family).
 const IN: [&str; 4] = ["in4_tcp", "in4_udp", "in6_tcp", "in6_udp"];
 const OUT: [&str; 4] = ["out4_tcp", "out4_udp", "out6_tcp", "out6_udp"];
-const MGMT: [&str; 4] = ["mgmt4_tcp", "mgmt4_udp", "mgmt6_tcp", "mgmt6_udp"];
-const FLOWS: [&str; 4] = ["flows4_tcp", "flows4_udp", "flows6_tcp", "flows6_udp"];
-const OWNED: [&str; 4] = ["owned4_tcp", "owned4_udp", "owned6_tcp", "owned6_udp"];
+pub(super) const MGMT: [&str; 4] = ["mgmt4_tcp", "mgmt4_udp", "mgmt6_tcp", "mgmt6_udp"];
 const PORTS: [&str; 2] = ["ports_tcp", "ports_udp"];
 const PEERS: [&str; 2] = ["peers4", "peers6"];
-const NETS: [&str; 2] = ["nets4", "nets6"];
-const SAME: [&str; 2] = ["same4", "same6"];
-const WHOLE_HOST: [&str; 2] = ["wholehost4", "wholehost6"];
 
-fn slot(family: Family, protocol: Protocol) -> usize {
+pub(super) fn slot(family: Family, protocol: Protocol) -> usize {
     family.index() * 2 + usize::from(protocol == Protocol::Udp)
 }
 
-fn pick<const N: usize>(names: &[&'static str; N], i: usize) -> &'static str {
+pub(super) fn pick<const N: usize>(names: &[&'static str; N], i: usize) -> &'static str {
     names.get(i).copied().unwrap_or("")
 }
 
-fn addr(family: Family) -> &'static [FieldType] {
+pub(super) fn addr(family: Family) -> &'static [FieldType] {
     match family {
         Family::V4 => &[FieldType::Addr(Family::V4)],
         Family::V6 => &[FieldType::Addr(Family::V6)],
     }
 }
 
-fn addr_port(family: Family) -> &'static [FieldType] {
+pub(super) fn addr_port(family: Family) -> &'static [FieldType] {
     match family {
         Family::V4 => &[FieldType::Addr(Family::V4), FieldType::Port],
         Family::V6 => &[FieldType::Addr(Family::V6), FieldType::Port],
     }
 }
 
-fn addr_addr(family: Family) -> &'static [FieldType] {
+pub(super) fn addr_addr(family: Family) -> &'static [FieldType] {
     match family {
         Family::V4 => &[FieldType::Addr(Family::V4), FieldType::Addr(Family::V4)],
         Family::V6 => &[FieldType::Addr(Family::V6), FieldType::Addr(Family::V6)],
     }
 }
 
-fn addr_addr_port(family: Family) -> &'static [FieldType] {
+pub(super) fn addr_addr_port(family: Family) -> &'static [FieldType] {
     match family {
         Family::V4 => &[
             FieldType::Addr(Family::V4),
@@ -261,7 +255,7 @@ const UDP_DPORT: Payload = Payload {
 };
 
 /// `ip saddr` and the like.
-fn address_field(family: Family, field: &'static str) -> &'static [Payload] {
+pub(super) fn address_field(family: Family, field: &'static str) -> &'static [Payload] {
     match (family, field) {
         (Family::V4, "saddr") => &[IP_SADDR],
         (Family::V4, _) => &[IP_DADDR],
@@ -270,7 +264,7 @@ fn address_field(family: Family, field: &'static str) -> &'static [Payload] {
     }
 }
 
-fn dport(protocol: Protocol) -> &'static [Payload] {
+pub(super) fn dport(protocol: Protocol) -> &'static [Payload] {
     match protocol {
         Protocol::Tcp => &[TCP_DPORT],
         Protocol::Udp => &[UDP_DPORT],
@@ -278,7 +272,7 @@ fn dport(protocol: Protocol) -> &'static [Payload] {
 }
 
 /// `ip saddr . tcp dport` and the like.
-fn address_dport(family: Family, field: &'static str, protocol: Protocol) -> &'static [Payload] {
+pub(super) fn address_dport(family: Family, field: &'static str, protocol: Protocol) -> &'static [Payload] {
     match (family, field, protocol) {
         (Family::V4, "saddr", Protocol::Tcp) => &[IP_SADDR, TCP_DPORT],
         (Family::V4, "saddr", Protocol::Udp) => &[IP_SADDR, UDP_DPORT],
@@ -292,7 +286,7 @@ fn address_dport(family: Family, field: &'static str, protocol: Protocol) -> &'s
 }
 
 /// `ip saddr . ip daddr . tcp dport` and the like.
-fn saddr_daddr_dport(family: Family, protocol: Protocol) -> &'static [Payload] {
+pub(super) fn saddr_daddr_dport(family: Family, protocol: Protocol) -> &'static [Payload] {
     match (family, protocol) {
         (Family::V4, Protocol::Tcp) => &[IP_SADDR, IP_DADDR, TCP_DPORT],
         (Family::V4, Protocol::Udp) => &[IP_SADDR, IP_DADDR, UDP_DPORT],
@@ -301,7 +295,7 @@ fn saddr_daddr_dport(family: Family, protocol: Protocol) -> &'static [Payload] {
     }
 }
 
-fn saddr_daddr(family: Family) -> &'static [Payload] {
+pub(super) fn saddr_daddr(family: Family) -> &'static [Payload] {
     match family {
         Family::V4 => &[IP_SADDR, IP_DADDR],
         Family::V6 => &[IP6_SADDR, IP6_DADDR],
@@ -309,12 +303,12 @@ fn saddr_daddr(family: Family) -> &'static [Payload] {
 }
 
 /// `<lookup> accept`.
-fn accept(fields: &'static [Payload], set: usize) -> Rule {
+pub(super) fn accept(fields: &'static [Payload], set: usize) -> Rule {
     Rule::new(&[lookup(fields, set), Stmt::Verdict(Verdict::Accept)])
 }
 
 /// `<lookup> counter jump <chain>`.
-fn drop_to(fields: &'static [Payload], set: usize, chain: &'static str) -> Rule {
+pub(super) fn drop_to(fields: &'static [Payload], set: usize, chain: &'static str) -> Rule {
     Rule::new(&[
         lookup(fields, set),
         Stmt::Counter,
@@ -322,7 +316,7 @@ fn drop_to(fields: &'static [Payload], set: usize, chain: &'static str) -> Rule 
     ])
 }
 
-fn lookup(fields: &'static [Payload], set: usize) -> Stmt {
+pub(super) fn lookup(fields: &'static [Payload], set: usize) -> Stmt {
     Stmt::Lookup {
         fields,
         masks: [None; 3],
@@ -330,137 +324,8 @@ fn lookup(fields: &'static [Payload], set: usize) -> Stmt {
     }
 }
 
-/// How many exact-match sets one interval set may be split into (per family and protocol):
-/// keeps the number of rules per chain constant.
-const MAX_EXACT_SETS: usize = 4;
-
-/// Adds the elements of a big set as up to [`MAX_EXACT_SETS`] exact-match sets, one per
-/// combination of prefix lengths (for the largest groups of elements whose address parts are
-/// whole networks and whose port is one port), and an interval set `name` for the rest, with a
-/// rule each built by `rule` from the lookup.
-///
-/// Why: the kernel loads an interval set of concatenations (`pipapo`) at roughly 10 us per
-/// IPv4 and 35 us per IPv6 element; an exact-match (hash) set at 1-4 us. With prefix masks in
-/// the rule (`ip saddr & 255.255.255.248 . ip daddr & ... . tcp dport @set`) the common case,
-/// flows between networks of the same prefix length to one port, needs no intervals.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one set family, described in full"
-)]
-fn add_split<'a>(
-    sets: &mut Vec<Set<'a>>,
-    rules: &mut Vec<Rule>,
-    name: &'static str,
-    family: Family,
-    payloads: &'static [Payload],
-    counter: bool,
-    elements: Elements<Label>,
-    rule: impl Fn(Stmt) -> Rule,
-) {
-    let bits = family.bits();
-    let dims = payloads.len();
-    let addr_dims = dims - 1; // every set split this way ends in a port
-    // The prefix lengths of an item, when it can go into an exact-match set.
-    let lens = |item: &interval::Item| -> Option<[u8; 2]> {
-        let mut lens = [0u8; 2];
-        for d in 0..addr_dims {
-            let len = item.key.get(d)?.prefix_len(bits)?;
-            *lens.get_mut(d)? = u8::try_from(len).ok().filter(|&l| l > 0)?;
-        }
-        let port = item.key.get(addr_dims)?;
-        (port.lo == port.hi).then_some(lens)
-    };
-    let mut groups: BTreeMap<[u8; 2], Vec<usize>> = BTreeMap::new();
-    for (i, item) in elements.items.iter().enumerate() {
-        if let Some(key) = lens(item) {
-            groups.entry(key).or_default().push(i);
-        }
-    }
-    let mut chosen: Vec<([u8; 2], Vec<usize>)> = groups.into_iter().collect();
-    chosen.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-    chosen.truncate(MAX_EXACT_SETS);
-    chosen.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut exact = vec![false; elements.items.len()];
-    for (_, items) in &chosen {
-        for &i in items {
-            if let Some(e) = exact.get_mut(i) {
-                *e = true;
-            }
-        }
-    }
-    let pick_items = |keep: &dyn Fn(usize) -> bool| -> Elements<Label> {
-        let mut out = Elements::default();
-        for (_, item) in elements.items.iter().enumerate().filter(|(i, _)| keep(*i)) {
-            let start = out.labels.len() as u32;
-            out.labels.extend_from_slice(elements.labels_of(item));
-            out.items.push(interval::Item {
-                key: item.key,
-                labels: (start, out.labels.len() as u32),
-            });
-        }
-        out
-    };
-    let rest = pick_items(&|i| !exact.get(i).copied().unwrap_or(false));
-    let fields = match dims {
-        2 => addr_port(family),
-        _ => addr_addr_port(family),
-    };
-    let s = add(sets, name, fields, counter, rest);
-    rules.push(rule(lookup(payloads, s)));
-    for (lens, items) in chosen {
-        let members: BTreeSet<usize> = items.into_iter().collect();
-        let mut set_name = name.to_string();
-        let mut masks = [None; 3];
-        for d in 0..addr_dims {
-            let len = lens.get(d).copied().unwrap_or(0);
-            set_name.push('_');
-            set_name.push_str(&len.to_string());
-            if let Some(mask) = masks.get_mut(d) {
-                *mask = (u32::from(len) < bits).then_some(len);
-            }
-        }
-        sets.push(Set {
-            name: Cow::Owned(set_name),
-            interval: false,
-            fields: match dims {
-                2 => network_port(family),
-                _ => network_network_port(family),
-            },
-            counter,
-            elements: Cow::Owned(pick_items(&|i| members.contains(&i))),
-        });
-        rules.push(rule(Stmt::Lookup {
-            fields: payloads,
-            masks,
-            set: sets.len() - 1,
-        }));
-    }
-}
-
-fn network_port(family: Family) -> &'static [FieldType] {
-    match family {
-        Family::V4 => &[FieldType::Network(Family::V4), FieldType::Port],
-        Family::V6 => &[FieldType::Network(Family::V6), FieldType::Port],
-    }
-}
-
-fn network_network_port(family: Family) -> &'static [FieldType] {
-    match family {
-        Family::V4 => &[
-            FieldType::Network(Family::V4),
-            FieldType::Network(Family::V4),
-            FieldType::Port,
-        ],
-        Family::V6 => &[
-            FieldType::Network(Family::V6),
-            FieldType::Network(Family::V6),
-            FieldType::Port,
-        ],
-    }
-}
-
 /// Adds an interval set; returns its index.
-fn add<'a>(
+pub(super) fn add<'a>(
     sets: &mut Vec<Set<'a>>,
     name: &'static str,
     fields: &'static [FieldType],
@@ -717,227 +582,6 @@ pub fn host<'a>(ix: &'a Index<'a>, service: ServiceId) -> Ruleset<'a> {
     }
 }
 
-/// The gateway ruleset: one `forward` chain for the router between the policy networks.
-pub fn gateway<'a>(ix: &'a Index<'a>) -> Ruleset<'a> {
-    let model = ix.model;
-    let mut flows: [Vec<Entry<Label>>; 4] = Default::default();
-    let mut mgmt: [Vec<Entry<Label>>; 4] = Default::default();
-    let mut owned: [Vec<Entry<Label>>; 4] = Default::default();
-    let mut whole: [Vec<Entry<Label>>; 2] = Default::default();
-    let mut same: [Vec<Entry<Label>>; 2] = Default::default();
-    for id in model.flow_ids() {
-        if ix.is_blocked(id) {
-            continue;
-        }
-        let flow = model.flow(id);
-        let port = model.port(flow.port);
-        let ports = Iv::of_ports(port.range);
-        for family in Family::BOTH {
-            let dsts = ix.nets(flow.target, family);
-            let list = &mut flows[slot(family, port.protocol)];
-            for &src in ix.nets(flow.source, family) {
-                for &dst in dsts {
-                    list.push(Entry {
-                        key: [src, dst, ports],
-                        label: Label::Flow(id),
-                    });
-                }
-            }
-        }
-    }
-    for service in model.service_ids() {
-        let svc = model.service(service);
-        if svc.external || svc.firewall == FirewallMode::Ports {
-            for family in Family::BOTH {
-                let nets = ix.nets(service, family);
-                for &a in nets {
-                    same[family.index()].extend(nets.iter().filter(|&&b| b != a).map(|&b| Entry {
-                        key: [a, b, Iv::default()],
-                        label: Label::SameService(service),
-                    }));
-                }
-            }
-        }
-        if svc.external {
-            continue;
-        }
-        for (i, m) in svc.management.iter().enumerate() {
-            let ports = Iv::of_ports(m.ports);
-            for from in &m.from {
-                let (family, src) = Iv::of_net(&from.value);
-                for &dst in ix.nets(service, family) {
-                    mgmt[slot(family, m.protocol)].push(Entry {
-                        key: [src, dst, ports],
-                        label: Label::Management(service, i as u32),
-                    });
-                }
-            }
-        }
-        for family in Family::BOTH {
-            let nets = ix.nets(service, family);
-            match svc.firewall {
-                FirewallMode::Host => whole[family.index()].extend(nets.iter().map(|&n| Entry {
-                    key: [n, Iv::default(), Iv::default()],
-                    label: Label::WholeHost(service),
-                })),
-                FirewallMode::Ports => {
-                    for &p in &svc.ports {
-                        let port = model.port(p);
-                        let ports = Iv::of_ports(port.range);
-                        owned[slot(family, port.protocol)].extend(nets.iter().map(|&n| Entry {
-                            key: [n, ports, Iv::default()],
-                            label: Label::Port(p),
-                        }));
-                    }
-                }
-            }
-        }
-    }
-
-    let mut sets = Vec::with_capacity(22);
-    let mut rules = vec![
-        Rule::new(&[
-            Stmt::CtState(&["invalid"]),
-            Stmt::Counter,
-            Stmt::Verdict(Verdict::Drop),
-        ]),
-        Rule::new(&[
-            Stmt::CtState(&["established", "related"]),
-            Stmt::Verdict(Verdict::Accept),
-        ]),
-    ];
-    for (i, list) in flows.into_iter().enumerate() {
-        let (family, protocol) = SLOTS[i];
-        let elements = interval::disjoint(3, list);
-        let payloads = saddr_daddr_dport(family, protocol);
-        let accept = |lookup| Rule::new(&[lookup, Stmt::Verdict(Verdict::Accept)]);
-        add_split(
-            &mut sets,
-            &mut rules,
-            pick(&FLOWS, i),
-            family,
-            payloads,
-            true,
-            elements,
-            accept,
-        );
-    }
-    for (i, list) in mgmt.into_iter().enumerate() {
-        let (family, protocol) = SLOTS[i];
-        let s = add(
-            &mut sets,
-            pick(&MGMT, i),
-            addr_addr_port(family),
-            true,
-            interval::disjoint(3, list),
-        );
-        rules.push(accept(saddr_daddr_dport(family, protocol), s));
-    }
-    // The declared ports of `firewall ports` services, from anywhere.
-    for (i, list) in owned.into_iter().enumerate() {
-        let (family, protocol) = SLOTS[i];
-        let elements = interval::disjoint(2, list);
-        let payloads = address_dport(family, "daddr", protocol);
-        let drop = |lookup| {
-            Rule::new(&[
-                lookup,
-                Stmt::Counter,
-                Stmt::Verdict(Verdict::Jump("drop_fwd")),
-            ])
-        };
-        add_split(
-            &mut sets,
-            &mut rules,
-            pick(&OWNED, i),
-            family,
-            payloads,
-            false,
-            elements,
-            drop,
-        );
-    }
-    // Traffic between two networks of one `firewall ports` (or external) service that no rule
-    // above decided is its own business, as on its hosts.
-    for (i, list) in same.into_iter().enumerate() {
-        let family = if i == 0 { Family::V4 } else { Family::V6 };
-        let s = add(
-            &mut sets,
-            pick(&SAME, i),
-            addr_addr(family),
-            false,
-            interval::disjoint(2, list),
-        );
-        rules.push(accept(saddr_daddr(family), s));
-    }
-    // Between the networks of two services, only what was accepted above.
-    for family in Family::BOTH {
-        let name = pick(&NETS, family.index());
-        let s = add(&mut sets, name, addr(family), false, ix.policy_nets(family));
-        rules.push(Rule::new(&[
-            lookup(address_field(family, "saddr"), s),
-            lookup(address_field(family, "daddr"), s),
-            Stmt::Counter,
-            Stmt::Verdict(Verdict::Jump("drop_fwd")),
-        ]));
-    }
-    // Everything else to and from `firewall host` services.
-    for (i, list) in whole.into_iter().enumerate() {
-        let family = if i == 0 { Family::V4 } else { Family::V6 };
-        let s = add(
-            &mut sets,
-            pick(&WHOLE_HOST, i),
-            addr(family),
-            false,
-            interval::disjoint(1, list),
-        );
-        rules.push(drop_to(address_field(family, "saddr"), s, "drop_fwd"));
-        rules.push(drop_to(address_field(family, "daddr"), s, "drop_fwd"));
-    }
-
-    let chains = vec![
-        base_chain("forward", Verdict::Accept, rules),
-        drop_chain("drop_fwd", 0),
-    ];
-    let log_prefixes = vec![escape::log_prefix(&ix.policy, "gateway", "fwd")];
-    let mut header: Vec<Cow<'static, str>> = vec![
-        Cow::Owned(format!(
-            "ward nftables ruleset for the gateway of policy `{}`.",
-            ix.policy
-        )),
-        Cow::Borrowed(
-            "Generated by ward: do not edit. `nft -f` on this file replaces table inet ward in one",
-        ),
-        Cow::Borrowed("transaction and leaves every other table alone."),
-        Cow::Borrowed(""),
-        Cow::Borrowed(
-            "Forwarded traffic, the same decisions as the host rulesets: accepted are the declared",
-        ),
-        Cow::Borrowed(
-            "flows (flows* sets) and management access (mgmt*). Dropped (counted, logged",
-        ),
-        Cow::Borrowed(
-            "rate-limited): anything else to a declared port of a `firewall ports` service (owned*),",
-        ),
-        Cow::Borrowed(
-            "anything else between the networks of two services (nets*; traffic within one",
-        ),
-        Cow::Borrowed(
-            "`firewall ports` service, same*, is not decided), and anything else from or to a",
-        ),
-        Cow::Borrowed(
-            "`firewall host` service (wholehost*). Traffic that touches no policy network is left",
-        ),
-        Cow::Borrowed("to the router's other rules."),
-    ];
-    header.extend(ix.not_enforced(model.flow_ids()));
-    Ruleset {
-        header,
-        sets,
-        chains,
-        log_prefixes,
-    }
-}
-
 /// The first rules of a host's input (`iif`) or output (`oif`) chain, in both modes.
 fn prologue(interface: &'static str) -> Vec<Rule> {
     let mut rules = Vec::with_capacity(20);
@@ -974,7 +618,7 @@ fn prologue(interface: &'static str) -> Vec<Rule> {
     rules
 }
 
-fn base_chain(hook: &'static str, policy: Verdict, rules: Vec<Rule>) -> Chain {
+pub(super) fn base_chain(hook: &'static str, policy: Verdict, rules: Vec<Rule>) -> Chain {
     Chain {
         name: hook,
         base: Some(BaseChain { hook, policy }),
@@ -984,7 +628,7 @@ fn base_chain(hook: &'static str, policy: Verdict, rules: Vec<Rule>) -> Chain {
 
 /// `chain NAME { limit ... log prefix "..."; drop }`: every drop of ward's but `ct state
 /// invalid` goes through one.
-fn drop_chain(name: &'static str, prefix: usize) -> Chain {
+pub(super) fn drop_chain(name: &'static str, prefix: usize) -> Chain {
     Chain {
         name,
         base: None,

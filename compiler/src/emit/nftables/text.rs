@@ -12,7 +12,7 @@ use super::plan::{FieldType, Rule, Ruleset, Set, Stmt, Verdict};
 /// Renders a ruleset as nft text.
 pub fn render(ix: &Index<'_>, rs: &Ruleset<'_>) -> String {
     let elements: usize = rs.sets.iter().map(|s| s.elements.len()).sum();
-    let mut out = Out::with_capacity(4096 + elements * 96);
+    let mut out = Out::with_capacity(6144 + elements * 100);
     for line in &rs.header {
         if line.is_empty() {
             out.push_str("#\n");

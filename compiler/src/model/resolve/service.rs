@@ -35,7 +35,9 @@ pub(super) fn resolve_services<'a>(cx: &mut Resolver<'a>, decls: &[&'a ast::Serv
     let mut next = 0;
     for (decl, placement) in &placed {
         if placement.is_some() {
-            cx.names.services.insert(&decl.name.text, ServiceId(next));
+            cx.names
+                .services
+                .insert(decl.name.text.as_str().into(), ServiceId(next));
             next += 1;
         } else {
             cx.names.broken_services.insert(&decl.name.text);
@@ -59,9 +61,9 @@ fn reserve(cx: &mut Resolver<'_>, services: &[&ast::ServiceDecl]) {
     let stores: usize = count(|i| matches!(i, ServiceItem::Store(_)));
     cx.names.services.reserve(services.len());
     cx.model.services.reserve(services.len());
-    cx.names.ports.reserve(ports);
     cx.model.ports.reserve(ports);
-    cx.names.stores.reserve(stores);
+    cx.names.port_ranges.reserve(services.len());
+    cx.names.port_name_ends.reserve(ports);
     cx.model.stores.reserve(stores);
 }
 
@@ -128,18 +130,20 @@ fn service<'a>(cx: &mut Resolver<'a>, decl: &'a ast::ServiceDecl, placement: Opt
     let (Some(id), Some(placement)) = (id, placement) else {
         return;
     };
+    cx.index_ports(
+        PortId(index(cx.model.ports.len())),
+        ports.iter().map(|(name, _)| *name),
+    );
     let mut port_ids = Vec::with_capacity(ports.len());
-    for (port_name, mut port) in ports {
+    for (_, mut port) in ports {
         let port_id = PortId(index(cx.model.ports.len()));
-        cx.names.ports.insert((id, port_name), port_id);
         port.service = id;
         cx.model.ports.push(port);
         port_ids.push(port_id);
     }
     let mut store_ids = Vec::with_capacity(stores.len());
-    for (store_name, mut store) in stores {
+    for (_, mut store) in stores {
         let store_id = StoreId(index(cx.model.stores.len()));
-        cx.names.stores.insert((id, store_name), store_id);
         store.service = id;
         cx.model.stores.push(store);
         store_ids.push(store_id);

@@ -88,7 +88,7 @@ fn subject<'a>(cx: &mut Resolver<'a>, subject: &'a ast::Subject) -> Option<Subje
 
 /// The store `ident` of `service`, reported with the service's stores as help if it has none such.
 fn store<'a>(cx: &mut Resolver<'a>, service: ServiceId, ident: &'a Ident) -> Option<StoreId> {
-    if let Some(&id) = cx.names.stores.get(&(service, ident.text.as_str())) {
+    if let Some(id) = cx.store_of(service, &ident.text) {
         return Some(id);
     }
     let s = cx.model.services.get(service.index())?;

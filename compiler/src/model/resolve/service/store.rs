@@ -1,10 +1,9 @@
 //! Stores of a service: engine, retention, tables and their tagged fields.
 
-use std::collections::HashMap;
-
 use ward_lang::ast::{self, FieldDecl, Raw};
 use ward_lang::{Diagnostic, Span};
 
+use super::super::names::NameMap;
 use super::super::{Resolver, sorted_unique};
 use crate::model::codes;
 use crate::model::values::{self, RetentionError};
@@ -84,7 +83,7 @@ fn tables<'a>(cx: &mut Resolver<'a>, store: &'a ast::StoreDecl) -> Vec<Table> {
 }
 
 fn table<'a>(cx: &mut Resolver<'a>, source: &TableSource<'a>) -> Table {
-    let mut seen: HashMap<&str, Span> = HashMap::with_capacity(source.fields.len());
+    let mut seen: NameMap<&str, Span> = NameMap::default();
     let mut fields = Vec::with_capacity(source.fields.len());
     for field in source.fields {
         if let Some(&first) = seen.get(field.name.text.as_str()) {
