@@ -30,14 +30,17 @@ impl Graph {
             let flow = model.flow(id);
             graph.add_edge(node(flow.source), node(flow.target), id);
             for carried in &flow.carries {
-                if carried.transform.travels() != Travels::Nothing {
-                    if let Some(list) = flows_by_class.get_mut(carried.class.index()) {
-                        list.push(id);
-                    }
+                if carried.transform.travels() != Travels::Nothing
+                    && let Some(list) = flows_by_class.get_mut(carried.class.index())
+                {
+                    list.push(id);
                 }
             }
         }
-        Graph { graph, flows_by_class }
+        Graph {
+            graph,
+            flows_by_class,
+        }
     }
 
     /// Flows leaving a service, in flow-id order.
@@ -63,7 +66,9 @@ impl Graph {
     }
 
     pub fn flows_carrying(&self, class: ClassId) -> &[FlowId] {
-        self.flows_by_class.get(class.index()).map_or(&[], Vec::as_slice)
+        self.flows_by_class
+            .get(class.index())
+            .map_or(&[], Vec::as_slice)
     }
 
     pub fn edge(&self, flow: FlowId) -> EdgeIndex<u32> {

@@ -19,7 +19,12 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
+use ward_compiler::date::Date;
+use ward_compiler::emit::EmitContext;
+use ward_compiler::graph::Graph;
+use ward_compiler::graph::lineage::Lineage;
 use ward_compiler::model::Model;
+use ward_compiler::pipeline::Analysis;
 use ward_compiler::reference::Reference;
 use ward_lang::{Diagnostic, Sources, ast};
 use ward_tests::synth::{self, SynthSpec};
@@ -40,6 +45,10 @@ struct Run<'r> {
     sources: Sources,
     policy: ast::Policy,
     model: Model,
+    /// The model with its graph, lineage and findings, once the checks ran.
+    analysis: Option<Analysis>,
+    /// Files the backends generated, and their total size in bytes.
+    artifacts: (usize, usize),
     /// Every diagnostic of every stage so far.
     diagnostics: Vec<Diagnostic>,
 }
@@ -59,6 +68,14 @@ const STAGES: &[Stage] = &[
     Stage {
         name: "resolve",
         run: resolve,
+    },
+    Stage {
+        name: "checks",
+        run: checks,
+    },
+    Stage {
+        name: "nftables",
+        run: nftables,
     },
 ];
 
@@ -80,6 +97,29 @@ fn resolve(run: &mut Run<'_>) {
     let (model, diags) = ward_compiler::model::resolve::resolve(&run.policy, run.reference);
     run.model = model;
     run.diagnostics.extend(diags);
+}
+
+/// `ward check` after resolution: graph, lineage and every rule (findings are expected in a
+/// synthetic policy and are not counted as errors; problems with waivers and settings are).
+fn checks(run: &mut Run<'_>) {
+    let model = std::mem::take(&mut run.model);
+    let graph = Graph::build(&model);
+    let lineage = Lineage::compute(&model, &graph, run.reference);
+    let Ok(today) = Date::new(2026, 12, 1) else { return };
+    let outcome = {
+        let cx = ward_compiler::checks::Context { model: &model, graph: &graph, lineage: &lineage, reference: run.reference, today };
+        ward_compiler::checks::run(&cx)
+    };
+    run.diagnostics.extend(outcome.diagnostics.iter().cloned());
+    run.analysis = Some(Analysis { model, graph, lineage, outcome });
+}
+
+/// Every nftables ruleset (one per internal service, plus the gateway), text and JSON.
+fn nftables(run: &mut Run<'_>) {
+    if let Some(analysis) = &run.analysis {
+        let artifacts = ward_compiler::emit::emit_all(&EmitContext { analysis, policy_name: "synth" });
+        run.artifacts = (artifacts.len(), artifacts.iter().map(|a| a.contents.len()).sum());
+    }
 }
 
 fn main() -> ExitCode {
@@ -175,6 +215,8 @@ fn measure(
             sources: Sources::new(),
             policy: ast::Policy::default(),
             model: Model::default(),
+            analysis: None,
+            artifacts: (0, 0),
             diagnostics: Vec::new(),
         };
         let mut total = 0;

@@ -22,7 +22,8 @@
 //!   retention, and 5% own their whole host (`firewall host` with `management` access);
 //! * hosts never overlap: every internal service gets its own IPv4 network in 198.18.0.0/15 (a
 //!   `/29` while there are at most 16,384 internal services, a `/32` up to 131,072, none
-//!   beyond) and an IPv6 `fd00:<hi>:<lo>::/64`; external services get a `/32` in 203.0.113.0/24;
+//!   beyond) and an IPv6 `fd00:0:<hi>:<lo>::/64` (adjacent /64s, as consecutive subnets of a VPC
+//!   would be, so firewall peer sets merge); external services get a `/32` in 203.0.113.0/24;
 //! * `flows` flows, all with distinct `source -> target.port` (the resolver rejects duplicates),
 //!   70% within the source's team, 3% to external services; each carries 1 to 4 distinct
 //!   classes, transformed now and then (`hashed`, `tokenized`, `masked`, `masked with`,
@@ -792,7 +793,7 @@ const V4_ADDRESSES: usize = 1 << 17;
 
 fn internal_hosts(index: usize, internal_count: usize) -> String {
     let v6 = format!(
-        "fd00:{:x}:{:x}::/64",
+        "fd00:0:{:x}:{:x}::/64",
         (index >> 16) & 0xffff,
         index & 0xffff
     );
@@ -1563,7 +1564,7 @@ mod tests {
             assert_eq!(v4.last().copied(), Some(last));
             let v6: HashSet<&str> = text
                 .lines()
-                .filter_map(|l| l.split(", fd00:").nth(1))
+                .filter_map(|l| l.split(", fd00:0:").nth(1))
                 .collect();
             assert_eq!(v6.len(), v4.len());
         }

@@ -27,8 +27,11 @@ pub struct Countries {
 
 impl Countries {
     fn of(model: &Model) -> Countries {
-        let mut codes: Vec<CountryCode> =
-            model.services.iter().flat_map(|s| s.placement.countries.iter().copied()).collect();
+        let mut codes: Vec<CountryCode> = model
+            .services
+            .iter()
+            .flat_map(|s| s.placement.countries.iter().copied())
+            .collect();
         codes.sort_unstable();
         codes.dedup();
         Countries { codes }
@@ -50,7 +53,9 @@ impl Countries {
 
     /// The countries in a set, sorted.
     pub fn members(&self, set: &CountrySet) -> Vec<CountryCode> {
-        set.indices().filter_map(|i| self.codes.get(i).copied()).collect()
+        set.indices()
+            .filter_map(|i| self.codes.get(i).copied())
+            .collect()
     }
 }
 
@@ -116,10 +121,18 @@ impl Lineage {
     pub fn compute(model: &Model, graph: &Graph, reference: &Reference) -> Lineage {
         let countries = Countries::of(model);
         let eea = countries.set_of(
-            &countries.codes.iter().copied().filter(|c| reference.is_eea(*c)).collect::<Vec<_>>(),
+            &countries
+                .codes
+                .iter()
+                .copied()
+                .filter(|c| reference.is_eea(*c))
+                .collect::<Vec<_>>(),
         );
-        let home: Vec<CountrySet> =
-            model.services.iter().map(|s| countries.set_of(&s.placement.countries)).collect();
+        let home: Vec<CountrySet> = model
+            .services
+            .iter()
+            .map(|s| countries.set_of(&s.placement.countries))
+            .collect();
         let stored = classes_stored_by_service(model);
         let mut scratch = Scratch::new(model.services.len());
         let origins = model
@@ -131,7 +144,11 @@ impl Lineage {
                 propagate(model, graph, class, &home, &stored, &mut scratch)
             })
             .collect();
-        Lineage { countries, eea, origins }
+        Lineage {
+            countries,
+            eea,
+            origins,
+        }
     }
 
     /// Where the class reaching (or collected at) `service` originated; `None` if the class
@@ -154,7 +171,8 @@ impl Lineage {
 
     /// Whether any of the class's data at `service` was collected in the EU/EEA.
     pub fn has_eea_origin(&self, class: ClassId, service: ServiceId) -> bool {
-        self.origins(class, service).is_some_and(|set| set.intersects(&self.eea))
+        self.origins(class, service)
+            .is_some_and(|set| set.intersects(&self.eea))
     }
 
     pub fn countries(&self) -> &Countries {
@@ -163,7 +181,13 @@ impl Lineage {
 
     /// The shortest chain of flows, each carrying `class` as personal data, from a service
     /// that collected it in the EU/EEA to `service`. Empty if `service` itself collected it.
-    pub fn path_from_eea(&self, model: &Model, graph: &Graph, class: ClassId, service: ServiceId) -> Vec<FlowId> {
+    pub fn path_from_eea(
+        &self,
+        model: &Model,
+        graph: &Graph,
+        class: ClassId,
+        service: ServiceId,
+    ) -> Vec<FlowId> {
         let mut previous: Vec<Option<FlowId>> = vec![None; model.services.len()];
         let mut seen = vec![false; model.services.len()];
         let mut queue = VecDeque::from([service]);
@@ -176,7 +200,9 @@ impl Lineage {
             }
             for flow in graph.incoming(current) {
                 let source = model.flow(flow).source;
-                if !carries_personal(model, flow, class) || seen.get(source.index()).copied().unwrap_or(true) {
+                if !carries_personal(model, flow, class)
+                    || seen.get(source.index()).copied().unwrap_or(true)
+                {
                     continue;
                 }
                 if !self.has_eea_origin(class, source) {
@@ -200,17 +226,26 @@ impl Lineage {
     fn collected_in_eea(&self, model: &Model, class: ClassId, service: ServiceId) -> bool {
         self.collects(class, service)
             && model.services.get(service.index()).is_some_and(|s| {
-                self.countries.set_of(&s.placement.countries).intersects(&self.eea)
+                self.countries
+                    .set_of(&s.placement.countries)
+                    .intersects(&self.eea)
             })
     }
 }
 
 /// Follows `previous` links (each pointing one flow closer to `target`) from `start`.
-fn walk_forward(model: &Model, previous: &[Option<FlowId>], start: ServiceId, target: ServiceId) -> Vec<FlowId> {
+fn walk_forward(
+    model: &Model,
+    previous: &[Option<FlowId>],
+    start: ServiceId,
+    target: ServiceId,
+) -> Vec<FlowId> {
     let mut path = Vec::new();
     let mut current = start;
     while current != target {
-        let Some(Some(flow)) = previous.get(current.index()) else { break };
+        let Some(Some(flow)) = previous.get(current.index()) else {
+            break;
+        };
         path.push(*flow);
         current = model.flow(*flow).target;
         if path.len() > model.flows.len() {
@@ -223,7 +258,11 @@ fn walk_forward(model: &Model, previous: &[Option<FlowId>], start: ServiceId, ta
 /// Whether `flow` carries `class` as personal data (plain or pseudonymised).
 pub fn carries_personal(model: &Model, flow: FlowId, class: ClassId) -> bool {
     model.flow(flow).carries.iter().any(|c| {
-        c.class == class && matches!(c.transform.travels(), Travels::Plain | Travels::Pseudonymised)
+        c.class == class
+            && matches!(
+                c.transform.travels(),
+                Travels::Plain | Travels::Pseudonymised
+            )
     })
 }
 
@@ -232,7 +271,12 @@ fn classes_stored_by_service(model: &Model) -> Vec<Vec<ClassId>> {
     let mut stored = vec![Vec::new(); model.services.len()];
     for store in &model.stores {
         if let Some(list) = stored.get_mut(store.service.index()) {
-            list.extend(store.tables.iter().flat_map(|t| t.fields.iter().map(|f| f.class)));
+            list.extend(
+                store
+                    .tables
+                    .iter()
+                    .flat_map(|t| t.fields.iter().map(|f| f.class)),
+            );
         }
     }
     for list in &mut stored {
@@ -249,7 +293,9 @@ struct Scratch {
 
 impl Scratch {
     fn new(services: usize) -> Scratch {
-        Scratch { slot: vec![u32::MAX; services] }
+        Scratch {
+            slot: vec![u32::MAX; services],
+        }
     }
 }
 
@@ -261,12 +307,23 @@ fn propagate(
     stored: &[Vec<ClassId>],
     scratch: &mut Scratch,
 ) -> Vec<Origin> {
-    let edges: Vec<FlowId> =
-        graph.flows_carrying(class).iter().copied().filter(|f| carries_personal(model, *f, class)).collect();
+    let edges: Vec<FlowId> = graph
+        .flows_carrying(class)
+        .iter()
+        .copied()
+        .filter(|f| carries_personal(model, *f, class))
+        .collect();
     let mut sets: Vec<(ServiceId, CountrySet)> = Vec::new();
     let mut receives: Vec<bool> = Vec::new();
-    let mut slot_of = |service: ServiceId, sets: &mut Vec<(ServiceId, CountrySet)>, receives: &mut Vec<bool>| -> usize {
-        let slot = scratch.slot.get(service.index()).copied().unwrap_or(u32::MAX);
+    let mut slot_of = |service: ServiceId,
+                       sets: &mut Vec<(ServiceId, CountrySet)>,
+                       receives: &mut Vec<bool>|
+     -> usize {
+        let slot = scratch
+            .slot
+            .get(service.index())
+            .copied()
+            .unwrap_or(u32::MAX);
         if slot != u32::MAX {
             return slot as usize;
         }
@@ -332,7 +389,11 @@ fn propagate(
     let mut origins: Vec<Origin> = sets
         .into_iter()
         .zip(collected)
-        .map(|((service, countries), collected)| Origin { service, countries, collected })
+        .map(|((service, countries), collected)| Origin {
+            service,
+            countries,
+            collected,
+        })
         .collect();
     origins.sort_unstable_by_key(|o| o.service);
     origins
@@ -365,7 +426,11 @@ fn source_components(out: &[Vec<usize>], member: &[bool]) -> Vec<usize> {
     }
     (0..member.len())
         .filter(|&v| tarjan.is_member(v))
-        .filter(|&v| component.get(v).is_some_and(|&c| !entered.get(c).copied().unwrap_or(true)))
+        .filter(|&v| {
+            component
+                .get(v)
+                .is_some_and(|&c| !entered.get(c).copied().unwrap_or(true))
+        })
         .collect()
 }
 
@@ -414,9 +479,11 @@ impl<'a> Tarjan<'a> {
     }
 
     fn visit(&mut self, v: usize) {
-        if let (Some(i), Some(l), Some(o)) =
-            (self.index.get_mut(v), self.low.get_mut(v), self.on_stack.get_mut(v))
-        {
+        if let (Some(i), Some(l), Some(o)) = (
+            self.index.get_mut(v),
+            self.low.get_mut(v),
+            self.on_stack.get_mut(v),
+        ) {
             *i = self.next_index;
             *l = self.next_index;
             *o = true;
@@ -472,9 +539,15 @@ impl<'a> Tarjan<'a> {
 }
 
 /// Propagates sets along `out` edges until nothing changes.
-fn run_worklist(sets: &mut [(ServiceId, CountrySet)], out: &[Vec<usize>], queue: &mut VecDeque<usize>) {
+fn run_worklist(
+    sets: &mut [(ServiceId, CountrySet)],
+    out: &[Vec<usize>],
+    queue: &mut VecDeque<usize>,
+) {
     while let Some(i) = queue.pop_front() {
-        let Some(&(_, from_set)) = sets.get(i) else { continue };
+        let Some(&(_, from_set)) = sets.get(i) else {
+            continue;
+        };
         for &j in out.get(i).map_or(&[][..], Vec::as_slice) {
             if let Some((_, to_set)) = sets.get_mut(j)
                 && to_set.union_with(&from_set)

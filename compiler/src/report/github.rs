@@ -21,20 +21,23 @@ pub fn render(entries: &[Entry<'_>], sources: &Sources) -> String {
             (None, false) => "warning",
         };
         let mut props = Vec::new();
-        if let Some(label) = &d.primary {
-            if let Some(file) = sources.get(label.span.file) {
-                let (line, col) = file.line_col(label.span.start);
-                let (end_line, end_col) = file.line_col(label.span.end);
-                props.push(format!("file={}", escape_property(&file.path)));
-                props.push(format!("line={line}"));
-                props.push(format!("col={col}"));
-                props.push(format!("endLine={end_line}"));
-                if end_line == line {
-                    props.push(format!("endColumn={end_col}"));
-                }
+        if let Some(label) = &d.primary
+            && let Some(file) = sources.get(label.span.file)
+        {
+            let (line, col) = file.line_col(label.span.start);
+            let (end_line, end_col) = file.line_col(label.span.end);
+            props.push(format!("file={}", escape_property(&file.path)));
+            props.push(format!("line={line}"));
+            props.push(format!("col={col}"));
+            props.push(format!("endLine={end_line}"));
+            if end_line == line {
+                props.push(format!("endColumn={end_col}"));
             }
         }
-        props.push(format!("title={}", escape_property(&format!("{} {}", d.code.id, d.code.name))));
+        props.push(format!(
+            "title={}",
+            escape_property(&format!("{} {}", d.code.id, d.code.name))
+        ));
         let mut message = d.message.clone();
         if let Some(waiver) = &entry.waiver {
             let _ = write!(
@@ -47,14 +50,21 @@ pub fn render(entries: &[Entry<'_>], sources: &Sources) -> String {
         } else if let Some(help) = &d.help {
             let _ = write!(message, "\nhelp: {help}");
         }
-        let _ = writeln!(out, "::{command} {}::{}", props.join(","), escape_data(&message));
+        let _ = writeln!(
+            out,
+            "::{command} {}::{}",
+            props.join(","),
+            escape_data(&message)
+        );
     }
     out
 }
 
 /// Escapes a workflow-command message.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a workflow-command property value.

@@ -8,15 +8,15 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{FirewallMode, Protocol};
+use crate::model::FirewallMode;
 
 use super::escape;
 use super::index::{Index, Label};
 use super::interval::{self, Elements, Entry, Family, Iv};
 use super::plan::{
-    FieldType, MGMT, Payload, Rule, Ruleset, SLOTS, Set, Stmt, Verdict, add, addr, addr_addr,
-    addr_addr_port, addr_port, address_dport, address_field, base_chain, drop_chain, drop_to,
-    lookup, pick, saddr_daddr, saddr_daddr_dport, slot,
+    FieldType, MGMT, Payload, Rule, Ruleset, SLOTS, Set, Stmt, Verdict, accept, add, addr,
+    addr_addr, addr_addr_port, addr_port, address_dport, address_field, base_chain, drop_chain,
+    drop_to, lookup, pick, saddr_daddr, saddr_daddr_dport, slot,
 };
 
 const FLOWS: [&str; 4] = ["flows4_tcp", "flows4_udp", "flows6_tcp", "flows6_udp"];
@@ -118,7 +118,7 @@ pub fn gateway<'a>(ix: &'a Index<'a>) -> Ruleset<'a> {
         let (family, protocol) = SLOTS[i];
         let elements = interval::disjoint(3, list);
         let payloads = saddr_daddr_dport(family, protocol);
-        let accept = |lookup| Rule::new(&[lookup, Stmt::Verdict(Verdict::Accept)]);
+        let then_accept = |lookup| Rule::new(&[lookup, Stmt::Verdict(Verdict::Accept)]);
         add_split(
             &mut sets,
             &mut rules,
@@ -127,7 +127,7 @@ pub fn gateway<'a>(ix: &'a Index<'a>) -> Ruleset<'a> {
             payloads,
             true,
             elements,
-            accept,
+            then_accept,
         );
     }
     for (i, list) in mgmt.into_iter().enumerate() {

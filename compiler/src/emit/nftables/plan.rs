@@ -1,10 +1,12 @@
 //! What goes into each ruleset, independent of how it is written: sets with disjoint,
 //! labelled elements, and chains of rules. [`text`](super::text) and [`json`](super::json)
-//! render the same [`Ruleset`], so both forms load into the same kernel state.
+//! render the same [`Ruleset`], so both forms load into the same kernel state. This module has
+//! the types, the rule shapes both rulesets share and the host rulesets;
+//! [`gateway`](super::gateway) builds the gateway's.
 //!
-//! Set and chain names, key types and rule shapes are constants of this module: nothing from
-//! the policy becomes a name. Rules per chain are a constant of the mode; flows only add
-//! set elements.
+//! Set and chain names, key types and rule shapes are constants of the backend: nothing from
+//! the policy becomes a name. Rules per chain are bounded by constants; flows only add set
+//! elements.
 
 use std::borrow::Cow;
 
@@ -82,7 +84,7 @@ pub struct Rule {
 }
 
 impl Rule {
-    fn new(stmts: &[Stmt]) -> Rule {
+    pub(super) fn new(stmts: &[Stmt]) -> Rule {
         let mut rule = Rule {
             stmts: [Stmt::Counter; 4],
             len: 0,
@@ -272,7 +274,11 @@ pub(super) fn dport(protocol: Protocol) -> &'static [Payload] {
 }
 
 /// `ip saddr . tcp dport` and the like.
-pub(super) fn address_dport(family: Family, field: &'static str, protocol: Protocol) -> &'static [Payload] {
+pub(super) fn address_dport(
+    family: Family,
+    field: &'static str,
+    protocol: Protocol,
+) -> &'static [Payload] {
     match (family, field, protocol) {
         (Family::V4, "saddr", Protocol::Tcp) => &[IP_SADDR, TCP_DPORT],
         (Family::V4, "saddr", Protocol::Udp) => &[IP_SADDR, UDP_DPORT],
