@@ -2,6 +2,13 @@
 //! the human and JSON renderings), a well-formed policy with a model dump, determinism under
 //! reordering, and the speed of resolving a large generated policy.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers: a panic is a test failure"
+)]
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -8,7 +8,9 @@
 //! Errors accumulate: a bad item becomes a diagnostic and is skipped or gets a placeholder, and
 //! resolution goes on. A declaration dropped because of an error reported on it (a service in an
 //! unknown region, a site in an unknown country) is remembered as *broken*, and references to it
-//! are skipped without a second diagnostic, so one mistake reports once.
+//! are skipped without a second diagnostic, so one mistake reports once. An attribute written
+//! twice in one declaration (`retain`, `reason`, `sector`, ...) is reported by the parser
+//! (`P0008`) and kept in the syntax tree; the resolver takes the first.
 //!
 //! Performance: names are looked up in hash maps keyed by `&str` borrowed from the syntax tree;
 //! the maps are only ever probed, never iterated (iteration order would leak into the model).
@@ -133,18 +135,22 @@ enum Lookup<T> {
     Unknown,
 }
 
-/// Name tables, filled pass by pass. Keys borrow from the syntax tree.
+/// Name tables, filled pass by pass. Small tables borrow their keys from the syntax tree; the
+/// large ones keep compact copies (see below). Stores are found by binary search in their
+/// service's sorted list in the model: only waivers name them.
 #[derive(Default)]
 struct Names<'a> {
     purposes: NameMap<&'a str, PurposeId>,
     classes: NameMap<&'a str, ClassId>,
     sites: NameMap<&'a str, SiteId>,
     /// Owned keys, allocated one after the other: probing them stays in cache, where keys
-    /// borrowed from the syntax tree would be scattered over the whole tree. (Ports and stores
-    /// are found by binary search in their service's sorted lists, which the model holds.)
+    /// borrowed from the syntax tree would be scattered over the whole tree (a cache miss per
+    /// lookup, and a policy with 100,000 flows makes 300,000 of them).
     services: NameMap<Box<str>, ServiceId>,
     /// Per service: its first port id and its number of ports (a service's ports have
     /// consecutive ids, in name order).
+    /// INVARIANT: indexed by `ServiceId`: [`Resolver::index_ports`] is called once per service
+    /// added to the model, in id order.
     port_ranges: Vec<(u32, u32)>,
     /// The names of all ports, one after the other, in id order, and where each ends: a
     /// contiguous copy that binary searches over a service's ports read from cache.
@@ -328,33 +334,6 @@ impl<'a> Resolver<'a> {
             .with_secondary(first, "first declared here")
             .with_help("merge the two declarations into one, or rename one of them"),
         );
-    }
-
-    /// Reports an attribute written twice in one declaration (`retain`, `reason`, ...).
-    fn report_repeated(&mut self, attribute: &str, again: Span, first: Span) {
-        self.report(
-            Diagnostic::new(
-                &ward_lang::diag::codes::REPEATED_ATTRIBUTE,
-                format!("`{attribute}` is written more than once"),
-            )
-            .at(again, "written again here")
-            .with_secondary(first, "first written here")
-            .with_help(format!("keep one `{attribute}`")),
-        );
-    }
-
-    /// The first of `values`, reporting every further one as a repeated attribute.
-    fn single<'t, T>(
-        &mut self,
-        attribute: &str,
-        values: &'t [T],
-        span: impl Fn(&T) -> Span,
-    ) -> Option<&'t T> {
-        let first = values.first()?;
-        for again in values.iter().skip(1) {
-            self.report_repeated(attribute, span(again), span(first));
-        }
-        Some(first)
     }
 }
 

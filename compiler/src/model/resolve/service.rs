@@ -122,8 +122,9 @@ fn service<'a>(cx: &mut Resolver<'a>, decl: &'a ast::ServiceDecl, placement: Opt
     let ports = ports(cx, name, &body.ports);
     let stores = store::stores(cx, name, &body.stores);
     let purposes = service_purposes(cx, &body.purposes);
-    let operator = cx
-        .single("operator", &body.operators, |o| o.span)
+    let operator = body
+        .operators
+        .first()
         .map(|o| Spanned::new(o.value.clone(), o.span));
     let certifications = certifications(cx, &body.certified);
     let sector = sector(cx, decl, &body.sectors);
@@ -200,7 +201,7 @@ fn firewall(
     body: &Body<'_>,
 ) -> (FirewallMode, Option<Span>) {
     let default = (cx.model.firewall_default, None);
-    let Some(lit) = cx.single("firewall", &body.firewalls, |f| f.span) else {
+    let Some(lit) = body.firewalls.first() else {
         return default;
     };
     if decl.external {
@@ -499,7 +500,7 @@ fn certifications(cx: &mut Resolver<'_>, idents: &[&Ident]) -> Vec<Spanned<Certi
 /// `sector commercial|public`; commercial (at the service's name) when not written.
 fn sector(cx: &mut Resolver<'_>, decl: &ast::ServiceDecl, idents: &[&Ident]) -> Spanned<Sector> {
     let default = Spanned::new(Sector::Commercial, decl.name.span);
-    let Some(ident) = cx.single("sector", idents, |i| i.span) else {
+    let Some(ident) = idents.first() else {
         return default;
     };
     match ident.text.as_str() {

@@ -38,22 +38,20 @@ fn once<'a, T>(
 
 fn controller(cx: &mut Resolver<'_>, decls: &[&ast::Controller]) -> Option<Controller> {
     let decl = once(cx, "the `controller`", decls, |c| c.span)?;
-    let mut contact = |kind: ContactKind, word: &str| {
-        let values: Vec<&ast::StrLit> = decl
+    let contact = |kind: ContactKind| {
+        let value = decl
             .contacts
             .iter()
-            .filter(|c| c.kind == kind)
-            .map(|c| &c.value)
-            .collect();
-        cx.single(word, &values, |v| v.span)
-            .map(|v| Spanned::new(v.value.clone(), v.span))
+            .find(|c| c.kind == kind)
+            .map(|c| &c.value);
+        value.map(|v| Spanned::new(v.value.clone(), v.span))
     };
     Some(Controller {
         name: Spanned::new(decl.name.value.clone(), decl.name.span),
-        dpo: contact(ContactKind::Dpo, "dpo"),
-        contact: contact(ContactKind::Contact, "contact"),
-        representative: contact(ContactKind::Representative, "representative"),
-        address: contact(ContactKind::Address, "address"),
+        dpo: contact(ContactKind::Dpo),
+        contact: contact(ContactKind::Contact),
+        representative: contact(ContactKind::Representative),
+        address: contact(ContactKind::Address),
         span: decl.span,
     })
 }

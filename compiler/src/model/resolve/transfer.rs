@@ -55,8 +55,9 @@ pub(super) fn resolve_transfers<'a>(cx: &mut Resolver<'a>, decls: &[&'a ast::Tra
         mechanisms.sort_by(|a, b| a.value.cmp(&b.value).then(a.span.cmp(&b.span)));
         mechanisms.dedup_by(|later, first| later.value == first.value);
         let recipients = recipients(cx, &decl.recipients, to);
-        let reference = cx
-            .single("reference", &decl.references, |r| r.span)
+        let reference = decl
+            .references
+            .first()
             .map(|r| Spanned::new(r.value.clone(), r.span));
         if let (Some(from), Some(to)) = (from, to) {
             let transfer = Transfer {

@@ -18,11 +18,13 @@ pub(super) fn resolve_waivers<'a>(cx: &mut Resolver<'a>, decls: &[&'a ast::Waive
     for decl in decls {
         let subject = subject(cx, &decl.subject);
         let until = date(cx, &decl.until);
-        let reason = cx
-            .single("reason", &decl.reasons, |r| r.span)
+        let reason = decl
+            .reasons
+            .first()
             .map(|r| Spanned::new(r.value.clone(), r.span));
-        let owner = cx
-            .single("owner", &decl.owners, |o| o.span)
+        let owner = decl
+            .owners
+            .first()
             .map(|o| Spanned::new(o.value.clone(), o.span));
         let (Some(subject), Some(until)) = (subject, until) else {
             continue;

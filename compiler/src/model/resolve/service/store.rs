@@ -111,7 +111,7 @@ fn table<'a>(cx: &mut Resolver<'a>, source: &TableSource<'a>) -> Table {
 
 /// The retention written (`retain 90d`), validated; `None` when absent or invalid.
 fn retention(cx: &mut Resolver<'_>, retain: &[Raw]) -> Option<Spanned<Retention>> {
-    let raw = cx.single("retain", retain, |r| r.span)?;
+    let raw = retain.first()?;
     let text = &raw.text;
     let (message, label, help) = match values::parse_retention(text) {
         Ok(r) => return Some(Spanned::new(r, raw.span)),
