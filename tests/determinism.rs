@@ -1,7 +1,11 @@
 //! Same policy, any declaration order, any file order: byte-identical artifacts and the same
 //! findings.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail the test on bad input")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail the test on bad input"
+)]
 
 use ward_compiler::date::Date;
 use ward_compiler::emit::{EmitContext, emit_all};
@@ -10,8 +14,18 @@ use ward_lang::Sources;
 use ward_tests::fixtures;
 
 const TOP_LEVEL: &[&str] = &[
-    "controller", "trust_domain", "firewall_default", "severity", "purpose", "data", "site",
-    "service", "external", "flow", "transfer", "waive",
+    "controller",
+    "trust_domain",
+    "firewall_default",
+    "severity",
+    "purpose",
+    "data",
+    "site",
+    "service",
+    "external",
+    "flow",
+    "transfer",
+    "waive",
 ];
 
 /// Splits a file into top-level declarations (each with the comments just above it).
@@ -21,7 +35,8 @@ fn declarations(text: &str) -> Vec<String> {
     let mut current = String::new();
     for line in text.lines() {
         let starts_item = TOP_LEVEL.iter().any(|kw| {
-            line.strip_prefix(kw).is_some_and(|rest| rest.starts_with(' '))
+            line.strip_prefix(kw)
+                .is_some_and(|rest| rest.starts_with(' '))
         });
         let is_comment_or_blank = line.trim().is_empty() || line.starts_with('#');
         if starts_item {
@@ -49,7 +64,10 @@ fn declarations(text: &str) -> Vec<String> {
     chunks
 }
 
-fn analyse_and_emit(files: &[(String, String)], name: &str) -> (Vec<(String, String)>, Vec<String>) {
+fn analyse_and_emit(
+    files: &[(String, String)],
+    name: &str,
+) -> (Vec<(String, String)>, Vec<String>) {
     let mut sources = Sources::new();
     for (path, text) in files {
         sources.add(path.clone(), text.clone().into_bytes());
@@ -60,13 +78,22 @@ fn analyse_and_emit(files: &[(String, String)], name: &str) -> (Vec<(String, Str
         .outcome
         .findings
         .iter()
-        .map(|f| format!("{} waived={}", f.fingerprint(&analysis.model), f.waived_by.is_some()))
+        .map(|f| {
+            format!(
+                "{} waived={}",
+                f.fingerprint(&analysis.model),
+                f.waived_by.is_some()
+            )
+        })
         .collect();
     fingerprints.sort();
-    let artifacts = emit_all(&EmitContext { analysis, policy_name: name })
-        .into_iter()
-        .map(|a| (a.path, a.contents))
-        .collect();
+    let artifacts = emit_all(&EmitContext {
+        analysis,
+        policy_name: name,
+    })
+    .into_iter()
+    .map(|a| (a.path, a.contents))
+    .collect();
     (artifacts, fingerprints)
 }
 
@@ -74,8 +101,10 @@ fn analyse_and_emit(files: &[(String, String)], name: &str) -> (Vec<(String, Str
 fn declaration_and_file_order_do_not_change_outputs() {
     for name in fixtures::examples() {
         let sources = fixtures::load_example(&name).unwrap();
-        let files: Vec<(String, String)> =
-            sources.iter().map(|(_, f)| (f.path.clone(), f.text.clone())).collect();
+        let files: Vec<(String, String)> = sources
+            .iter()
+            .map(|(_, f)| (f.path.clone(), f.text.clone()))
+            .collect();
         let shuffled: Vec<(String, String)> = files
             .iter()
             .rev()

@@ -257,7 +257,11 @@ fn every_example_ruleset_loads_in_both_forms() {
     // freshness is `tests/fixtures.rs`'s job).
     for name in &examples {
         let dir = fixtures::fixture_dir(name).join("nftables");
-        assert!(rulesets_in(&dir).len() > 2, "{name}: no rulesets in {}", dir.display());
+        assert!(
+            rulesets_in(&dir).len() > 2,
+            "{name}: no rulesets in {}",
+            dir.display()
+        );
         loaded += check_directory(&lab, &dir);
     }
     // The test policy, with a policy name that tries to break out of every string.

@@ -16,7 +16,11 @@ fn generated_fixtures_are_fresh() {
         for artifact in &artifacts {
             match std::fs::read_to_string(dir.join(&artifact.path)) {
                 Ok(text) if text == artifact.contents => {}
-                Ok(text) => problems.push(format!("{name}/{}: stale ({})", artifact.path, first_difference(&text, &artifact.contents))),
+                Ok(text) => problems.push(format!(
+                    "{name}/{}: stale ({})",
+                    artifact.path,
+                    first_difference(&text, &artifact.contents)
+                )),
                 Err(_) => problems.push(format!("{name}/{}: missing", artifact.path)),
             }
         }
@@ -26,7 +30,11 @@ fn generated_fixtures_are_fresh() {
             }
         }
     }
-    assert!(problems.is_empty(), "generated-fixtures/ is stale; run `cargo bless`:\n  {}", problems.join("\n  "));
+    assert!(
+        problems.is_empty(),
+        "generated-fixtures/ is stale; run `cargo bless`:\n  {}",
+        problems.join("\n  ")
+    );
 }
 
 /// "line N: `old` != `new`" for the first differing line.
@@ -36,7 +44,13 @@ fn first_difference(old: &str, new: &str) -> String {
     for line in 1.. {
         match (old_lines.next(), new_lines.next()) {
             (Some(a), Some(b)) if a == b => {}
-            (a, b) => return format!("line {line}: on disk `{}`, generated `{}`", a.unwrap_or("<end>"), b.unwrap_or("<end>")),
+            (a, b) => {
+                return format!(
+                    "line {line}: on disk `{}`, generated `{}`",
+                    a.unwrap_or("<end>"),
+                    b.unwrap_or("<end>")
+                );
+            }
         }
     }
     String::new()

@@ -54,7 +54,13 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(diagnostic: Diagnostic, subject: Subject) -> Finding {
-        Finding { diagnostic, subject, also: Vec::new(), blocks: Vec::new(), waived_by: None }
+        Finding {
+            diagnostic,
+            subject,
+            also: Vec::new(),
+            blocks: Vec::new(),
+            waived_by: None,
+        }
     }
 
     /// A finding that also blocks `flow` from being enforced as allowed.
@@ -74,7 +80,11 @@ impl Finding {
     /// The stable identity of a finding: `<rule-name>:<subject>`, e.g.
     /// `unencrypted-personal-data:flow legacy -> crm.sync`. Waivers match on it.
     pub fn fingerprint(&self, model: &Model) -> String {
-        format!("{}:{}", self.diagnostic.code.name, self.subject.describe(model))
+        format!(
+            "{}:{}",
+            self.diagnostic.code.name,
+            self.subject.describe(model)
+        )
     }
 
     /// An unwaived error: fails `ward check` and blocks `ward build`.
@@ -135,5 +145,8 @@ pub fn run(cx: &Context<'_>) -> Outcome {
     findings.sort_by(|a, b| a.diagnostic.sort_key().cmp(&b.diagnostic.sort_key()));
     findings.dedup_by(|a, b| a.diagnostic == b.diagnostic && a.subject == b.subject);
     ward_lang::diag::sort_diagnostics(&mut diagnostics);
-    Outcome { findings, diagnostics }
+    Outcome {
+        findings,
+        diagnostics,
+    }
 }

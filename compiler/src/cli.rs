@@ -145,12 +145,20 @@ pub struct ExplainArgs {
 }
 
 /// Runs `ward` with `args` (including the program name).
-pub fn run(args: impl IntoIterator<Item = OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+pub fn run(
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Exit {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let text = e.render().to_string();
-            let exit = if e.use_stderr() { Exit::Usage } else { Exit::Clean };
+            let exit = if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Clean
+            };
             let sink: &mut dyn Write = if e.use_stderr() { err } else { out };
             let _ = sink.write_all(text.as_bytes());
             return exit;

@@ -32,13 +32,19 @@ impl Date {
         if day == 0 || day > days_in_month {
             return Err(DateError::Day { day, days_in_month });
         }
-        Ok(Date { year: year16, month: month as u8, day: day as u8 })
+        Ok(Date {
+            year: year16,
+            month: month as u8,
+            day: day as u8,
+        })
     }
 
     /// Parses `YYYY-MM-DD`.
     pub fn parse(text: &str) -> Result<Date, DateError> {
         let mut parts = text.split('-');
-        let (Some(y), Some(m), Some(d), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        let (Some(y), Some(m), Some(d), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(DateError::Format);
         };
         if y.len() != 4 || m.len() != 2 || d.len() != 2 {
@@ -63,7 +69,11 @@ impl Date {
     /// Days since 1970-01-01 (negative before), for date arithmetic.
     pub fn days_since_epoch(self) -> i64 {
         // Howard Hinnant's days_from_civil.
-        let (y, m, d) = (i64::from(self.year), i64::from(self.month), i64::from(self.day));
+        let (y, m, d) = (
+            i64::from(self.year),
+            i64::from(self.month),
+            i64::from(self.day),
+        );
         let y = if m <= 2 { y - 1 } else { y };
         let era = y.div_euclid(400);
         let yoe = y - era * 400;
@@ -84,7 +94,12 @@ impl Date {
         let d = doy - (153 * mp + 2) / 5 + 1;
         let m = if mp < 10 { mp + 3 } else { mp - 9 };
         let y = yoe + era * 400 + i64::from(m <= 2);
-        Date::new(u32::try_from(y).ok()?, u32::try_from(m).ok()?, u32::try_from(d).ok()?).ok()
+        Date::new(
+            u32::try_from(y).ok()?,
+            u32::try_from(m).ok()?,
+            u32::try_from(d).ok()?,
+        )
+        .ok()
     }
 }
 
@@ -120,7 +135,13 @@ mod tests {
 
     #[test]
     fn rejects_dates_that_do_not_exist() {
-        assert_eq!(Date::parse("2027-02-29"), Err(DateError::Day { day: 29, days_in_month: 28 }));
+        assert_eq!(
+            Date::parse("2027-02-29"),
+            Err(DateError::Day {
+                day: 29,
+                days_in_month: 28
+            })
+        );
         assert!(Date::parse("2028-02-29").is_ok());
         assert!(Date::parse("1900-02-29").is_err());
         assert!(Date::parse("2000-02-29").is_ok());
@@ -132,7 +153,10 @@ mod tests {
     fn epoch_round_trip() {
         for text in ["1970-01-01", "2000-02-29", "2027-03-31", "2031-12-27"] {
             let date = Date::parse(text).unwrap();
-            assert_eq!(Date::from_days_since_epoch(date.days_since_epoch()), Some(date));
+            assert_eq!(
+                Date::from_days_since_epoch(date.days_since_epoch()),
+                Some(date)
+            );
         }
         assert_eq!(Date::parse("1970-01-02").unwrap().days_since_epoch(), 1);
     }

@@ -141,7 +141,11 @@ impl Model {
     /// `source -> target.port`, as written in flows and waivers.
     pub fn flow_path(&self, id: FlowId) -> String {
         let flow = self.flow(id);
-        format!("{} -> {}", self.service(flow.source).name, self.port_path(flow.port))
+        format!(
+            "{} -> {}",
+            self.service(flow.source).name,
+            self.port_path(flow.port)
+        )
     }
 }
 
@@ -189,18 +193,36 @@ impl LawfulBasis {
     pub const ALL: [(LawfulBasis, &'static str, &'static str); 6] = [
         (LawfulBasis::Consent, "consent", "Art. 6(1)(a)"),
         (LawfulBasis::Contract, "contract", "Art. 6(1)(b)"),
-        (LawfulBasis::LegalObligation, "legal_obligation", "Art. 6(1)(c)"),
-        (LawfulBasis::VitalInterests, "vital_interests", "Art. 6(1)(d)"),
+        (
+            LawfulBasis::LegalObligation,
+            "legal_obligation",
+            "Art. 6(1)(c)",
+        ),
+        (
+            LawfulBasis::VitalInterests,
+            "vital_interests",
+            "Art. 6(1)(d)",
+        ),
         (LawfulBasis::PublicTask, "public_task", "Art. 6(1)(e)"),
-        (LawfulBasis::LegitimateInterests, "legitimate_interests", "Art. 6(1)(f)"),
+        (
+            LawfulBasis::LegitimateInterests,
+            "legitimate_interests",
+            "Art. 6(1)(f)",
+        ),
     ];
 
     pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(b, _, _)| *b == self).map_or("", |(_, n, _)| n)
+        Self::ALL
+            .iter()
+            .find(|(b, _, _)| *b == self)
+            .map_or("", |(_, n, _)| n)
     }
 
     pub fn article(self) -> &'static str {
-        Self::ALL.iter().find(|(b, _, _)| *b == self).map_or("", |(_, _, a)| a)
+        Self::ALL
+            .iter()
+            .find(|(b, _, _)| *b == self)
+            .map_or("", |(_, _, a)| a)
     }
 }
 
@@ -251,7 +273,11 @@ pub enum MaskStrategy {
     /// Replace with a random token kept in a vault (reversible by the vault holder).
     Tokenize,
     /// Keep `keep_first` leading and `keep_last` trailing characters, mask the rest.
-    Partial { keep_first: u32, keep_last: u32, mask_char: char },
+    Partial {
+        keep_first: u32,
+        keep_last: u32,
+        mask_char: char,
+    },
     /// `j***@example.com`: first character of the local part and the domain.
     PartialEmail,
     /// Reduce precision: dates to `year`/`month`, numbers to a bucket `size`, locations to `region`.
@@ -306,7 +332,9 @@ pub enum PlacementKind {
 impl fmt::Display for Placement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            PlacementKind::Region { provider, region } => write!(f, "{}:{}", provider.as_str(), region),
+            PlacementKind::Region { provider, region } => {
+                write!(f, "{}:{}", provider.as_str(), region)
+            }
             PlacementKind::Site(id) => write!(f, "site #{}", id.0),
         }
     }
@@ -384,7 +412,11 @@ pub struct PortRange {
 
 impl fmt::Display for PortRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.first == self.last { write!(f, "{}", self.first) } else { write!(f, "{}-{}", self.first, self.last) }
+        if self.first == self.last {
+            write!(f, "{}", self.first)
+        } else {
+            write!(f, "{}-{}", self.first, self.last)
+        }
     }
 }
 
@@ -456,7 +488,12 @@ impl fmt::Display for Retention {
             RetentionUnit::Months => ("month", "months"),
             RetentionUnit::Years => ("year", "years"),
         };
-        write!(f, "{} {}", self.amount, if self.amount == 1 { unit } else { plural })
+        write!(
+            f,
+            "{} {}",
+            self.amount,
+            if self.amount == 1 { unit } else { plural }
+        )
     }
 }
 
@@ -621,12 +658,18 @@ pub struct Waiver {
 /// for a flow that does not exist still resolves (and is reported as matching nothing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Subject {
-    Flow { source: ServiceId, port: PortId },
+    Flow {
+        source: ServiceId,
+        port: PortId,
+    },
     Port(PortId),
     Store(StoreId),
     Service(ServiceId),
     Data(ClassId),
-    Transfer { from: Jurisdiction, to: Jurisdiction },
+    Transfer {
+        from: Jurisdiction,
+        to: Jurisdiction,
+    },
 }
 
 impl Subject {
@@ -634,7 +677,11 @@ impl Subject {
     pub fn describe(&self, model: &Model) -> String {
         match *self {
             Subject::Flow { source, port } => {
-                format!("flow {} -> {}", model.service(source).name, model.port_path(port))
+                format!(
+                    "flow {} -> {}",
+                    model.service(source).name,
+                    model.port_path(port)
+                )
             }
             Subject::Port(port) => format!("port {}", model.port_path(port)),
             Subject::Store(store) => {
@@ -643,7 +690,11 @@ impl Subject {
             }
             Subject::Service(service) => format!("service {}", model.service(service).name),
             Subject::Data(class) => format!("data {}", model.class(class).name),
-            Subject::Transfer { from, to } => format!("transfer {} -> {}", jurisdiction_code(from), jurisdiction_code(to)),
+            Subject::Transfer { from, to } => format!(
+                "transfer {} -> {}",
+                jurisdiction_code(from),
+                jurisdiction_code(to)
+            ),
         }
     }
 }

@@ -46,7 +46,10 @@ impl Compilation {
         let warning = |d: &Diagnostic| d.severity == ward_lang::Severity::Warning;
         self.frontend.iter().any(warning)
             || self.analysis.as_ref().is_some_and(|a| {
-                a.outcome.findings.iter().any(|f| f.waived_by.is_none() && warning(&f.diagnostic))
+                a.outcome
+                    .findings
+                    .iter()
+                    .any(|f| f.waived_by.is_none() && warning(&f.diagnostic))
                     || a.outcome.diagnostics.iter().any(warning)
             })
     }
@@ -59,17 +62,37 @@ pub fn analyse(sources: &Sources, today: Date) -> Compilation {
     let (ast, mut frontend) = ward_lang::parse(sources);
     if frontend.iter().any(Diagnostic::is_error) {
         ward_lang::diag::sort_diagnostics(&mut frontend);
-        return Compilation { frontend, analysis: None };
+        return Compilation {
+            frontend,
+            analysis: None,
+        };
     }
     let (model, resolve_diags) = resolve::resolve(&ast, reference);
     frontend.extend(resolve_diags);
     ward_lang::diag::sort_diagnostics(&mut frontend);
     if frontend.iter().any(Diagnostic::is_error) {
-        return Compilation { frontend, analysis: None };
+        return Compilation {
+            frontend,
+            analysis: None,
+        };
     }
     let graph = Graph::build(&model);
     let lineage = Lineage::compute(&model, &graph, reference);
-    let cx = checks::Context { model: &model, graph: &graph, lineage: &lineage, reference, today };
+    let cx = checks::Context {
+        model: &model,
+        graph: &graph,
+        lineage: &lineage,
+        reference,
+        today,
+    };
     let outcome = checks::run(&cx);
-    Compilation { frontend, analysis: Some(Analysis { model, graph, lineage, outcome }) }
+    Compilation {
+        frontend,
+        analysis: Some(Analysis {
+            model,
+            graph,
+            lineage,
+            outcome,
+        }),
+    }
 }

@@ -42,11 +42,22 @@ pub struct Summary {
 /// Every entry of a compilation in report order: front-end diagnostics, then check
 /// configuration diagnostics and findings merged by location.
 pub fn entries(compilation: &Compilation) -> Vec<Entry<'_>> {
-    let mut entries: Vec<Entry<'_>> =
-        compilation.frontend.iter().map(|d| Entry { diagnostic: d, fingerprint: None, waiver: None }).collect();
+    let mut entries: Vec<Entry<'_>> = compilation
+        .frontend
+        .iter()
+        .map(|d| Entry {
+            diagnostic: d,
+            fingerprint: None,
+            waiver: None,
+        })
+        .collect();
     if let Some(analysis) = &compilation.analysis {
         let model = &analysis.model;
-        entries.extend(analysis.outcome.diagnostics.iter().map(|d| Entry { diagnostic: d, fingerprint: None, waiver: None }));
+        entries.extend(analysis.outcome.diagnostics.iter().map(|d| Entry {
+            diagnostic: d,
+            fingerprint: None,
+            waiver: None,
+        }));
         entries.extend(analysis.outcome.findings.iter().map(|f| Entry {
             diagnostic: &f.diagnostic,
             fingerprint: Some(f.fingerprint(model)),

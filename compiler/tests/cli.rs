@@ -1,5 +1,12 @@
 //! The `ward` binary as users and CI see it: exit codes, output formats, explain, help.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed assumption fails the test"
+)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -24,26 +31,51 @@ fn exit_codes() {
     assert_eq!(errors.status.code(), Some(1), "{}", stdout(&errors));
     let warnings = ward(&["check", "tests/cli/warning_only.ward", "--today", TODAY]);
     assert_eq!(warnings.status.code(), Some(0), "{}", stdout(&warnings));
-    let denied = ward(&["check", "tests/cli/warning_only.ward", "--today", TODAY, "--deny-warnings"]);
+    let denied = ward(&[
+        "check",
+        "tests/cli/warning_only.ward",
+        "--today",
+        TODAY,
+        "--deny-warnings",
+    ]);
     assert_eq!(denied.status.code(), Some(1));
     let missing = ward(&["check", "tests/cli/does-not-exist.ward"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read"));
     let bad_flag = ward(&["check", "--format", "yaml", "tests/cli/warning_only.ward"]);
     assert_eq!(bad_flag.status.code(), Some(2));
-    let bad_date = ward(&["check", "tests/cli/warning_only.ward", "--today", "2027-02-30"]);
+    let bad_date = ward(&[
+        "check",
+        "tests/cli/warning_only.ward",
+        "--today",
+        "2027-02-30",
+    ]);
     assert_eq!(bad_date.status.code(), Some(2));
 }
 
 #[test]
 fn human_output() {
-    let output = ward(&["check", "tests/cli/two_errors.ward", "--today", TODAY, "--color", "never"]);
+    let output = ward(&[
+        "check",
+        "tests/cli/two_errors.ward",
+        "--today",
+        TODAY,
+        "--color",
+        "never",
+    ]);
     insta::assert_snapshot!(stdout(&output));
 }
 
 #[test]
 fn json_output() {
-    let output = ward(&["check", "tests/cli/two_errors.ward", "--today", TODAY, "--format", "json"]);
+    let output = ward(&[
+        "check",
+        "tests/cli/two_errors.ward",
+        "--today",
+        TODAY,
+        "--format",
+        "json",
+    ]);
     let mut json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     json["ward_version"] = "<version>".into();
     json["reference_edition"] = "<edition>".into();
@@ -52,47 +84,108 @@ fn json_output() {
 
 #[test]
 fn github_output() {
-    let output = ward(&["check", "tests/cli/two_errors.ward", "--today", TODAY, "--format", "github"]);
+    let output = ward(&[
+        "check",
+        "tests/cli/two_errors.ward",
+        "--today",
+        TODAY,
+        "--format",
+        "github",
+    ]);
     let text = stdout(&output);
     for line in text.lines() {
-        assert!(line.starts_with("::error ") || line.starts_with("::warning ") || line.starts_with("::notice "), "{line}");
+        assert!(
+            line.starts_with("::error ")
+                || line.starts_with("::warning ")
+                || line.starts_with("::notice "),
+            "{line}"
+        );
     }
     insta::assert_snapshot!(text);
 }
 
 #[test]
 fn sarif_output_is_valid_sarif_2_1_0() {
-    let schema_text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json")).unwrap();
+    let schema_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json"),
+    )
+    .unwrap();
     let mut schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
     // The rtm.5 schema has a known erratum: the `language` patterns have a stray `]`, which
     // is not a valid regex, so schema meta-validation rejects the schema itself. Later
     // editions fixed it to this pattern; apply the same fix in memory.
     for definition in ["run", "toolComponent"] {
-        schema["definitions"][definition]["properties"]["language"]["pattern"] = "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$".into();
+        schema["definitions"][definition]["properties"]["language"]["pattern"] =
+            "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$".into();
     }
     let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
-    for file in ["tests/cli/two_errors.ward", "tests/cli/warning_only.ward", "../examples/shop"] {
+    for file in [
+        "tests/cli/two_errors.ward",
+        "tests/cli/warning_only.ward",
+        "../examples/shop",
+    ] {
         let output = ward(&["check", file, "--today", TODAY, "--format", "sarif"]);
         let log: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&log).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-        assert!(errors.is_empty(), "{file}: SARIF does not validate:\n{}", errors.join("\n"));
+        let errors: Vec<String> = validator
+            .iter_errors(&log)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{file}: SARIF does not validate:\n{}",
+            errors.join("\n")
+        );
         let results = log["runs"][0]["results"].as_array().unwrap();
         assert!(!results.is_empty(), "{file}: no results");
         for result in results {
             let index = result["ruleIndex"].as_u64().unwrap() as usize;
-            assert_eq!(log["runs"][0]["tool"]["driver"]["rules"][index]["id"], result["ruleId"]);
+            assert_eq!(
+                log["runs"][0]["tool"]["driver"]["rules"][index]["id"],
+                result["ruleId"]
+            );
         }
     }
     // The validator does reject what is not SARIF.
-    let mut broken: serde_json::Value = serde_json::from_slice(&ward(&["check", "tests/cli/two_errors.ward", "--today", TODAY, "--format", "sarif"]).stdout).unwrap();
+    let mut broken: serde_json::Value = serde_json::from_slice(
+        &ward(&[
+            "check",
+            "tests/cli/two_errors.ward",
+            "--today",
+            TODAY,
+            "--format",
+            "sarif",
+        ])
+        .stdout,
+    )
+    .unwrap();
     broken["runs"][0]["results"][0]["level"] = "fatal".into();
-    assert!(!validator.is_valid(&broken), "the schema check must be able to fail");
+    assert!(
+        !validator.is_valid(&broken),
+        "the schema check must be able to fail"
+    );
     // A waived finding is a suppressed result, not a dropped one.
-    let output = ward(&["check", "tests/cli/two_errors.ward", "--today", TODAY, "--format", "sarif"]);
+    let output = ward(&[
+        "check",
+        "tests/cli/two_errors.ward",
+        "--today",
+        TODAY,
+        "--format",
+        "sarif",
+    ]);
     let log: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let suppressed: Vec<_> = log["runs"][0]["results"].as_array().unwrap().iter().filter(|r| r.get("suppressions").is_some()).collect();
+    let suppressed: Vec<_> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
     assert_eq!(suppressed.len(), 1);
-    assert!(suppressed[0]["suppressions"][0]["justification"].as_str().unwrap().contains("OPS-123"));
+    assert!(
+        suppressed[0]["suppressions"][0]["justification"]
+            .as_str()
+            .unwrap()
+            .contains("OPS-123")
+    );
 }
 
 #[test]
@@ -136,14 +229,32 @@ fn help_reads_like_a_manual() {
 fn build_writes_nothing_when_the_policy_has_errors() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let good = ward(&["build", "tests/cli/warning_only.ward", "--today", TODAY, "--out", out.to_str().unwrap()]);
+    let good = ward(&[
+        "build",
+        "tests/cli/warning_only.ward",
+        "--today",
+        TODAY,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(good.status.code(), Some(0), "{}", stdout(&good));
     let before = snapshot_dir(&out);
     assert!(!before.is_empty(), "a good build writes files");
-    let bad = ward(&["build", "tests/cli/two_errors.ward", "--today", TODAY, "--out", out.to_str().unwrap()]);
+    let bad = ward(&[
+        "build",
+        "tests/cli/two_errors.ward",
+        "--today",
+        TODAY,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(stdout(&bad).contains("not building"));
-    assert_eq!(snapshot_dir(&out), before, "a failed build must leave the last good outputs untouched");
+    assert_eq!(
+        snapshot_dir(&out),
+        before,
+        "a failed build must leave the last good outputs untouched"
+    );
 }
 
 fn snapshot_dir(dir: &Path) -> Vec<(String, Vec<u8>)> {

@@ -2,6 +2,13 @@
 //! collected, and the path it took from the EEA. Also the Chapter V checks that depend on the
 //! run date (adequacy decisions with a sunset clause).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed assumption fails the test"
+)]
+
 use ward_compiler::date::Date;
 use ward_compiler::pipeline::{self, Analysis, Compilation};
 use ward_compiler::reference::CountryCode;

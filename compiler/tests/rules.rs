@@ -7,6 +7,13 @@
 //!
 //! Fixtures are checked as of 2026-12-01 so waiver expiry is reproducible.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed assumption fails the test"
+)]
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -83,7 +90,10 @@ fn expectations(text: &str) -> BTreeSet<(usize, String, bool)> {
 
 fn relative(path: &Path) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/")
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 /// Every registered rule has a fixture directory with a firing case, and every fixture
@@ -98,7 +108,10 @@ fn registry_and_fixtures_agree() {
     let codes: Vec<&ward_lang::Code> = ward_compiler::checks::registry::codes().collect();
     for code in &codes {
         let name = format!("{}-{}", code.id, code.name);
-        assert!(dirs.contains(&name), "rule {name} has no fixture directory tests/rules/{name}/");
+        assert!(
+            dirs.contains(&name),
+            "rule {name} has no fixture directory tests/rules/{name}/"
+        );
         let fires = std::fs::read_to_string(dir.join(&name).join("fires.ward"))
             .unwrap_or_else(|_| panic!("tests/rules/{name}/fires.ward is missing"));
         assert!(
@@ -121,11 +134,23 @@ fn rule_names_follow_the_convention() {
     for code in ward_compiler::cli::all_codes() {
         let name = code.name;
         assert!(
-            name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            name.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
             "`{name}` is not kebab-case"
         );
-        for prefix in ["no-", "avoid-", "use-", "prefer-", "missing-", "require-", "disallow-"] {
-            assert!(!name.starts_with(prefix), "`{name}` should read as \"allow {name}\"");
+        for prefix in [
+            "no-",
+            "avoid-",
+            "use-",
+            "prefer-",
+            "missing-",
+            "require-",
+            "disallow-",
+        ] {
+            assert!(
+                !name.starts_with(prefix),
+                "`{name}` should read as \"allow {name}\""
+            );
         }
     }
 }
@@ -139,13 +164,29 @@ fn codes_are_unique_and_documented() {
     for code in &codes {
         assert!(ids.insert(code.id), "duplicate code id {}", code.id);
         assert!(names.insert(code.name), "duplicate code name {}", code.name);
-        assert!(!code.summary.ends_with('.'), "{}: summary ends with a period", code.id);
-        assert!(code.explanation.contains("## "), "{}: explanation has no sections", code.id);
+        assert!(
+            !code.summary.ends_with('.'),
+            "{}: summary ends with a period",
+            code.id
+        );
+        assert!(
+            code.explanation.contains("## "),
+            "{}: explanation has no sections",
+            code.id
+        );
     }
     for code in ward_compiler::checks::registry::codes() {
         for section in ["## What it checks", "## Why it matters", "## How to fix"] {
-            assert!(code.explanation.contains(section), "{} lacks `{section}`", code.id);
+            assert!(
+                code.explanation.contains(section),
+                "{} lacks `{section}`",
+                code.id
+            );
         }
-        assert!(code.explanation.contains("Art."), "{}: explanation cites no GDPR article", code.id);
+        assert!(
+            code.explanation.contains("Art."),
+            "{}: explanation cites no GDPR article",
+            code.id
+        );
     }
 }

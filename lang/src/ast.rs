@@ -154,7 +154,11 @@ pub struct SiteDecl {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
     /// `aws:eu-central-1`: provider and region, each with its own span.
-    Region { provider: Ident, region: Ident, span: Span },
+    Region {
+        provider: Ident,
+        region: Ident,
+        span: Span,
+    },
     /// A user-declared `site`.
     Site(Ident),
 }
@@ -397,12 +401,29 @@ pub struct WaiverDecl {
 /// What a waiver (and a finding's fingerprint) names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subject {
-    Flow { source: Ident, target: Ident, port: Ident, span: Span },
-    Port { service: Ident, port: Ident, span: Span },
-    Store { service: Ident, store: Ident, span: Span },
+    Flow {
+        source: Ident,
+        target: Ident,
+        port: Ident,
+        span: Span,
+    },
+    Port {
+        service: Ident,
+        port: Ident,
+        span: Span,
+    },
+    Store {
+        service: Ident,
+        store: Ident,
+        span: Span,
+    },
     Service(Ident),
     Data(Ident),
-    Transfer { from: Ident, to: Ident, span: Span },
+    Transfer {
+        from: Ident,
+        to: Ident,
+        span: Span,
+    },
 }
 
 impl Subject {

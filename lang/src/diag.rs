@@ -22,7 +22,10 @@ pub struct Label {
 
 impl Label {
     pub fn new(span: Span, message: impl Into<String>) -> Label {
-        Label { span, message: message.into() }
+        Label {
+            span,
+            message: message.into(),
+        }
     }
 }
 
@@ -91,7 +94,11 @@ impl Diagnostic {
     /// The key diagnostics are reported in: file, position, then code and message, so that
     /// output does not depend on the order in which stages found them.
     pub fn sort_key(&self) -> (Option<Span>, &'static str, &str) {
-        (self.primary.as_ref().map(|l| l.span), self.code.id, &self.message)
+        (
+            self.primary.as_ref().map(|l| l.span),
+            self.code.id,
+            &self.message,
+        )
     }
 }
 

@@ -52,8 +52,11 @@ const TOP_LEVEL_KEYWORDS: &[&str] = &[
 /// Files that [`Sources::add`] rejected (not UTF-8, too large) are skipped: their diagnostic was
 /// returned by `add`.
 pub(crate) fn parse_all(sources: &Sources) -> (Policy, Vec<Diagnostic>) {
-    let files: Vec<(FileId, &str)> =
-        sources.iter().filter(|(_, f)| f.valid).map(|(id, f)| (id, f.text.as_str())).collect();
+    let files: Vec<(FileId, &str)> = sources
+        .iter()
+        .filter(|(_, f)| f.valid)
+        .map(|(id, f)| (id, f.text.as_str()))
+        .collect();
     let skipped = files.len() != sources.len();
     let mut policy = Policy::default();
     let mut diags = Vec::new();
@@ -79,7 +82,9 @@ fn parse_files_in_parallel(files: &[(FileId, &str)]) -> Vec<(Vec<Item>, Vec<Diag
         }
         (items, diags)
     };
-    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(files.len());
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(files.len());
     if workers <= 1 {
         return files.iter().map(parse_one).collect();
     }

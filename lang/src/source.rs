@@ -27,10 +27,19 @@ pub struct SourceFile {
 impl SourceFile {
     fn new(path: String, text: String) -> SourceFile {
         let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)))
+            .chain(
+                text.match_indices('\n')
+                    .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            )
             .collect();
         let display = needs_display_copy(&text).then(|| display_copy(&text));
-        SourceFile { path, text, line_starts, valid: true, display }
+        SourceFile {
+            path,
+            text,
+            line_starts,
+            valid: true,
+            display,
+        }
     }
 
     /// The text to show in excerpts: never contains terminal control sequences or
@@ -42,7 +51,9 @@ impl SourceFile {
     /// 0-based line containing a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
         let offset = u32::try_from(offset).unwrap_or(u32::MAX);
-        self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1)
+        self.line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1)
     }
 
     /// Byte offset where a 0-based line starts, if the file has that line.
@@ -57,10 +68,16 @@ impl SourceFile {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
-        let line = self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1);
+        let line = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1);
         let line_start = self.line_starts.get(line).copied().unwrap_or(0) as usize;
         let end = (offset as usize).min(self.text.len());
-        let column = self.text.get(line_start..end).map_or(0, |s| s.chars().count());
+        let column = self
+            .text
+            .get(line_start..end)
+            .map_or(0, |s| s.chars().count());
         (line + 1, column + 1)
     }
 }
@@ -82,10 +99,16 @@ impl Sources {
         let path = path.into();
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         if bytes.len() > MAX_FILE_BYTES {
-            self.files.push(SourceFile { valid: false, ..SourceFile::new(path, String::new()) });
+            self.files.push(SourceFile {
+                valid: false,
+                ..SourceFile::new(path, String::new())
+            });
             let diag = Diagnostic::new(
                 &codes::FILE_TOO_LARGE,
-                format!("policy file is {} bytes, more than the limit of {MAX_FILE_BYTES}", bytes.len()),
+                format!(
+                    "policy file is {} bytes, more than the limit of {MAX_FILE_BYTES}",
+                    bytes.len()
+                ),
             )
             .with_primary(Label::new(Span::new(id, 0, 0), "this file"))
             .with_help("split the policy into several files in one directory");
@@ -101,10 +124,19 @@ impl Sources {
                 let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
                 // The lossy text keeps every valid byte before `at` unchanged, so `at` is a
                 // character boundary in it and the replacement character starts there.
-                let width = text.get(at..).and_then(|s| s.chars().next()).map_or(0, char::len_utf8);
-                self.files.push(SourceFile { valid: false, ..SourceFile::new(path, text) });
+                let width = text
+                    .get(at..)
+                    .and_then(|s| s.chars().next())
+                    .map_or(0, char::len_utf8);
+                self.files.push(SourceFile {
+                    valid: false,
+                    ..SourceFile::new(path, text)
+                });
                 let diag = Diagnostic::new(&codes::NOT_UTF8, "policy file is not valid UTF-8")
-                    .with_primary(Label::new(Span::new(id, at, at + width), "invalid byte sequence here"))
+                    .with_primary(Label::new(
+                        Span::new(id, at, at + width),
+                        "invalid byte sequence here",
+                    ))
                     .with_help("save the file as UTF-8; ward policies are UTF-8 text");
                 (id, Some(diag))
             }
@@ -116,7 +148,10 @@ impl Sources {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(u32::try_from(i).unwrap_or(u32::MAX)), f))
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(u32::try_from(i).unwrap_or(u32::MAX)), f))
     }
 
     pub fn len(&self) -> usize {

@@ -105,20 +105,39 @@ fn checks(run: &mut Run<'_>) {
     let model = std::mem::take(&mut run.model);
     let graph = Graph::build(&model);
     let lineage = Lineage::compute(&model, &graph, run.reference);
-    let Ok(today) = Date::new(2026, 12, 1) else { return };
+    let Ok(today) = Date::new(2026, 12, 1) else {
+        return;
+    };
     let outcome = {
-        let cx = ward_compiler::checks::Context { model: &model, graph: &graph, lineage: &lineage, reference: run.reference, today };
+        let cx = ward_compiler::checks::Context {
+            model: &model,
+            graph: &graph,
+            lineage: &lineage,
+            reference: run.reference,
+            today,
+        };
         ward_compiler::checks::run(&cx)
     };
     run.diagnostics.extend(outcome.diagnostics.iter().cloned());
-    run.analysis = Some(Analysis { model, graph, lineage, outcome });
+    run.analysis = Some(Analysis {
+        model,
+        graph,
+        lineage,
+        outcome,
+    });
 }
 
 /// Every nftables ruleset (one per internal service, plus the gateway), text and JSON.
 fn nftables(run: &mut Run<'_>) {
     if let Some(analysis) = &run.analysis {
-        let artifacts = ward_compiler::emit::emit_all(&EmitContext { analysis, policy_name: "synth" });
-        run.artifacts = (artifacts.len(), artifacts.iter().map(|a| a.contents.len()).sum());
+        let artifacts = ward_compiler::emit::emit_all(&EmitContext {
+            analysis,
+            policy_name: "synth",
+        });
+        run.artifacts = (
+            artifacts.len(),
+            artifacts.iter().map(|a| a.contents.len()).sum(),
+        );
     }
 }
 

@@ -35,14 +35,21 @@ fn main() -> ExitCode {
         }
     }
     let docs = fixtures::repo_root().join("compiler/docs/rules.md");
-    match ward_compiler::cli::write::write_atomic(&docs, ward_compiler::cli::explain::codes_markdown().as_bytes()) {
+    match ward_compiler::cli::write::write_atomic(
+        &docs,
+        ward_compiler::cli::explain::codes_markdown().as_bytes(),
+    ) {
         Ok(()) => report("bless: compiler/docs/rules.md written"),
         Err(e) => {
             report(&format!("bless: compiler/docs/rules.md: {e}"));
             failed = true;
         }
     }
-    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 #[expect(clippy::print_stderr, reason = "a developer tool reporting progress")]

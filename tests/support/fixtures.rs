@@ -18,7 +18,10 @@ pub const FIXTURE_DATE: &str = "2026-12-01";
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// The names of the example policies (directories under `examples/`), sorted.
@@ -43,7 +46,11 @@ pub fn load_example(name: &str) -> Result<Sources, String> {
     let mut sources = Sources::new();
     for (_, file) in loaded.sources.iter() {
         let path = Path::new(&file.path);
-        let rel = path.strip_prefix(&root).unwrap_or(path).to_string_lossy().replace('\\', "/");
+        let rel = path
+            .strip_prefix(&root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/");
         sources.add(rel, file.text.clone().into_bytes());
     }
     Ok(sources)
@@ -66,9 +73,19 @@ pub fn generate_example(name: &str) -> Result<Vec<Artifact>, String> {
     let json = report::json::build(&entries, &sources, FIXTURE_DATE, &edition);
     let mut findings = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
     findings.push('\n');
-    let mut artifacts = vec![Artifact { path: "findings.json".to_string(), contents: findings }];
-    if let Some(analysis) = compilation.analysis.as_ref().filter(|_| !compilation.has_errors()) {
-        artifacts.extend(emit::emit_all(&EmitContext { analysis, policy_name: name }));
+    let mut artifacts = vec![Artifact {
+        path: "findings.json".to_string(),
+        contents: findings,
+    }];
+    if let Some(analysis) = compilation
+        .analysis
+        .as_ref()
+        .filter(|_| !compilation.has_errors())
+    {
+        artifacts.extend(emit::emit_all(&EmitContext {
+            analysis,
+            policy_name: name,
+        }));
     }
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(artifacts)
@@ -83,7 +100,9 @@ pub fn fixture_dir(name: &str) -> PathBuf {
 /// build manifest excluded).
 pub fn files_on_disk(dir: &Path) -> Vec<String> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries.filter_map(Result::ok) {
             let path = entry.path();
             if path.is_dir() {

@@ -33,7 +33,10 @@ pub static CONFIG_CODES: &[&Code] = &[
 
 /// Every code of the checks stage: rules first, then configuration codes.
 pub fn codes() -> impl Iterator<Item = &'static Code> {
-    RULES.iter().map(|r| r.code()).chain(CONFIG_CODES.iter().copied())
+    RULES
+        .iter()
+        .map(|r| r.code())
+        .chain(CONFIG_CODES.iter().copied())
 }
 
 /// A rule by kebab-case name.
@@ -50,21 +53,31 @@ fn is_configurable(name: &str) -> bool {
 
 /// The policy's `severity` settings by rule name. Unknown names are reported (with a
 /// suggestion); when a rule is configured twice, the later declaration wins and both are shown.
-pub fn severity_levels(model: &Model, out: &mut Vec<Diagnostic>) -> BTreeMap<&'static str, SeverityLevel> {
+pub fn severity_levels(
+    model: &Model,
+    out: &mut Vec<Diagnostic>,
+) -> BTreeMap<&'static str, SeverityLevel> {
     let mut levels = BTreeMap::new();
     let mut seen: BTreeMap<&'static str, ward_lang::Span> = BTreeMap::new();
     for setting in &model.severity_overrides {
         let name = setting.rule.value.as_str();
         let Some(code) = codes().find(|c| c.name == name && is_configurable(c.name)) else {
-            out.push(unknown_rule(name, setting.rule.span, "`severity` names a rule"));
+            out.push(unknown_rule(
+                name,
+                setting.rule.span,
+                "`severity` names a rule",
+            ));
             continue;
         };
         if let Some(previous) = seen.insert(code.name, setting.span) {
             out.push(
-                Diagnostic::new(&rules::unknown_rule::CODE, format!("severity of `{name}` is set twice"))
-                    .at(setting.span, "set again here")
-                    .with_secondary(previous, "first set here")
-                    .with_help("keep one `severity` line per rule"),
+                Diagnostic::new(
+                    &rules::unknown_rule::CODE,
+                    format!("severity of `{name}` is set twice"),
+                )
+                .at(setting.span, "set again here")
+                .with_secondary(previous, "first set here")
+                .with_help("keep one `severity` line per rule"),
             );
         }
         levels.insert(code.name, setting.level);

@@ -24,14 +24,21 @@ pub fn apply(
     let mut index: BTreeMap<(&str, crate::model::Subject), Vec<usize>> = BTreeMap::new();
     for (i, finding) in findings.iter().enumerate() {
         for subject in std::iter::once(&finding.subject).chain(&finding.also) {
-            index.entry((finding.diagnostic.code.name, *subject)).or_default().push(i);
+            index
+                .entry((finding.diagnostic.code.name, *subject))
+                .or_default()
+                .push(i);
         }
     }
     for (i, waiver) in cx.model.waivers.iter().enumerate() {
         let id = WaiverId(i as u32);
         let name = waiver.rule.value.as_str();
         if registry::rule_by_name(name).is_none() {
-            out.push(registry::unknown_rule(name, waiver.rule.span, "this waiver names a rule"));
+            out.push(registry::unknown_rule(
+                name,
+                waiver.rule.span,
+                "this waiver names a rule",
+            ));
             continue;
         }
         let subject = waiver.subject.value.describe(cx.model);

@@ -21,18 +21,34 @@ pub fn run(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     compilation.frontend.extend(loaded.diagnostics);
     ward_lang::diag::sort_diagnostics(&mut compilation.frontend);
     let entries = report::entries(&compilation);
-    if let Err(e) = check::write_human(out, &entries, &loaded.sources, args.color, loaded.files.len()) {
+    if let Err(e) = check::write_human(
+        out,
+        &entries,
+        &loaded.sources,
+        args.color,
+        loaded.files.len(),
+    ) {
         return check::usage(err, &format!("cannot write the report: {e}"));
     }
     let analysis = match &compilation.analysis {
         Some(analysis) if !compilation.has_errors() => analysis,
         _ => {
-            let _ = writeln!(out, "ward: not building: fix the errors above (nothing in `{}` was changed)", args.out.display());
+            let _ = writeln!(
+                out,
+                "ward: not building: fix the errors above (nothing in `{}` was changed)",
+                args.out.display()
+            );
             return Exit::Findings;
         }
     };
-    let name = args.name.clone().unwrap_or_else(|| policy_name(&args.policy.path));
-    let artifacts = emit::emit_all(&EmitContext { analysis, policy_name: &name });
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| policy_name(&args.policy.path));
+    let artifacts = emit::emit_all(&EmitContext {
+        analysis,
+        policy_name: &name,
+    });
     match write::write_artifacts(&args.out, &artifacts) {
         Ok(summary) => {
             let _ = writeln!(
@@ -46,13 +62,23 @@ pub fn run(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
             );
             Exit::Clean
         }
-        Err(e) => check::usage(err, &format!("cannot write to `{}`: {e}", args.out.display())),
+        Err(e) => check::usage(
+            err,
+            &format!("cannot write to `{}`: {e}", args.out.display()),
+        ),
     }
 }
 
 /// The policy's short name: its directory name, or its file name without `.ward`.
 pub fn policy_name(path: &Path) -> String {
     let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    let name = if path.is_dir() { path.file_name() } else { path.file_stem() };
-    name.map_or_else(|| "policy".to_string(), |n| n.to_string_lossy().into_owned())
+    let name = if path.is_dir() {
+        path.file_name()
+    } else {
+        path.file_stem()
+    };
+    name.map_or_else(
+        || "policy".to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }

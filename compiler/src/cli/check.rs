@@ -24,10 +24,17 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     ward_lang::diag::sort_diagnostics(&mut compilation.frontend);
     let entries = report::entries(&compilation);
     let written = match args.format {
-        Format::Human => write_human(out, &entries, &loaded.sources, args.color, loaded.files.len()),
+        Format::Human => write_human(
+            out,
+            &entries,
+            &loaded.sources,
+            args.color,
+            loaded.files.len(),
+        ),
         Format::Json => {
             let edition = Reference::builtin().edition().retrieved.to_string();
-            let report = report::json::build(&entries, &loaded.sources, &today.to_string(), &edition);
+            let report =
+                report::json::build(&entries, &loaded.sources, &today.to_string(), &edition);
             serde_json::to_writer_pretty(&mut *out, &report)
                 .map_err(std::io::Error::other)
                 .and_then(|()| writeln!(out))
@@ -38,7 +45,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
                 .map_err(std::io::Error::other)
                 .and_then(|()| writeln!(out))
         }
-        Format::Github => out.write_all(report::github::render(&entries, &loaded.sources).as_bytes()),
+        Format::Github => {
+            out.write_all(report::github::render(&entries, &loaded.sources).as_bytes())
+        }
     };
     if let Err(e) = written {
         return usage(err, &format!("cannot write the report: {e}"));
@@ -55,7 +64,13 @@ pub fn exit_status(compilation: &Compilation, deny_warnings: bool) -> Exit {
     }
 }
 
-pub(crate) fn write_human(out: &mut dyn Write, entries: &[Entry<'_>], sources: &Sources, color: Color, files: usize) -> std::io::Result<()> {
+pub(crate) fn write_human(
+    out: &mut dyn Write,
+    entries: &[Entry<'_>],
+    sources: &Sources,
+    color: Color,
+    files: usize,
+) -> std::io::Result<()> {
     let color = match color {
         Color::Always => true,
         Color::Never => false,
@@ -91,7 +106,9 @@ pub(crate) fn write_human(out: &mut dyn Write, entries: &[Entry<'_>], sources: &
 
 fn write_waived(out: &mut dyn Write, entry: &Entry<'_>, sources: &Sources) -> std::io::Result<()> {
     let d: &Diagnostic = entry.diagnostic;
-    let Some(waiver) = &entry.waiver else { return Ok(()) };
+    let Some(waiver) = &entry.waiver else {
+        return Ok(());
+    };
     let at = d
         .primary
         .as_ref()

@@ -8,18 +8,33 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit
     let codes = all_codes();
     if args.list {
         for code in &codes {
-            let _ = writeln!(out, "{:6} {:36} {:8} {}", code.id, code.name, code.default_severity.as_str(), code.summary);
+            let _ = writeln!(
+                out,
+                "{:6} {:36} {:8} {}",
+                code.id,
+                code.name,
+                code.default_severity.as_str(),
+                code.summary
+            );
         }
         return Exit::Clean;
     }
     let wanted = args.code.as_deref().unwrap_or_default();
-    let found = codes.iter().find(|c| c.id.eq_ignore_ascii_case(wanted) || c.name == wanted);
+    let found = codes
+        .iter()
+        .find(|c| c.id.eq_ignore_ascii_case(wanted) || c.name == wanted);
     let Some(code) = found else {
-        let names = codes.iter().map(|c| c.name).chain(codes.iter().map(|c| c.id));
+        let names = codes
+            .iter()
+            .map(|c| c.name)
+            .chain(codes.iter().map(|c| c.id));
         let hint = ward_lang::diag::suggest::closest(wanted, names)
             .map(|c| format!(" (did you mean `{c}`?)"))
             .unwrap_or_default();
-        let _ = writeln!(err, "error: no diagnostic code `{wanted}`{hint}; `ward explain --list` shows them all");
+        let _ = writeln!(
+            err,
+            "error: no diagnostic code `{wanted}`{hint}; `ward explain --list` shows them all"
+        );
         return Exit::Usage;
     };
     let _ = writeln!(
@@ -57,8 +72,17 @@ pub fn codes_markdown() -> String {
     }
     for code in &codes {
         let body = code.explanation.trim_end().replace("\n## ", "\n### ");
-        let body = body.strip_prefix("## ").map_or(body.clone(), |rest| format!("### {rest}"));
-        out.push_str(&format!("\n## {}-{}\n\n{}\n\nDefault severity: {}.\n\n{}\n", code.id, code.name, code.summary, code.default_severity.as_str(), body));
+        let body = body
+            .strip_prefix("## ")
+            .map_or(body.clone(), |rest| format!("### {rest}"));
+        out.push_str(&format!(
+            "\n## {}-{}\n\n{}\n\nDefault severity: {}.\n\n{}\n",
+            code.id,
+            code.name,
+            code.summary,
+            code.default_severity.as_str(),
+            body
+        ));
     }
     out
 }

@@ -35,17 +35,24 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         let (_, diag) = sources.add(display_path(file), bytes);
         diagnostics.extend(diag);
     }
-    Ok(Loaded { sources, diagnostics, files })
+    Ok(Loaded {
+        sources,
+        diagnostics,
+        files,
+    })
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries = fs::read_dir(dir).map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
+    let entries =
+        fs::read_dir(dir).map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
         let path = entry.path();
         let name = entry.file_name();
         let hidden = name.to_string_lossy().starts_with('.');
-        let kind = entry.file_type().map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let kind = entry
+            .file_type()
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         if kind.is_dir() && !hidden {
             walk(&path, files)?;
         } else if (kind.is_file() || kind.is_symlink() && path.is_file())
@@ -66,9 +73,13 @@ fn display_path(path: &Path) -> String {
 /// The date to evaluate waivers against: `--today` if given, else the system clock (UTC).
 pub fn today(flag: Option<&str>) -> Result<Date, String> {
     if let Some(text) = flag {
-        return Date::parse(text).map_err(|_| format!("`--today {text}` is not a date of the form YYYY-MM-DD"));
+        return Date::parse(text)
+            .map_err(|_| format!("`--today {text}` is not a date of the form YYYY-MM-DD"));
     }
-    #[expect(clippy::disallowed_methods, reason = "the CLI is the one place that reads the clock")]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the CLI is the one place that reads the clock"
+    )]
     let now = std::time::SystemTime::now();
     let secs = now
         .duration_since(std::time::UNIX_EPOCH)

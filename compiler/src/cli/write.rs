@@ -40,7 +40,9 @@ pub fn write_artifacts(out: &Path, artifacts: &[Artifact]) -> io::Result<WriteSu
         summary.written += 1;
     }
     for stale in previous.difference(&current) {
-        let Ok(path) = safe_join(out, stale) else { continue };
+        let Ok(path) = safe_join(out, stale) else {
+            continue;
+        };
         match fs::remove_file(&path) {
             Ok(()) => summary.removed += 1,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -56,7 +58,10 @@ pub fn write_artifacts(out: &Path, artifacts: &[Artifact]) -> io::Result<WriteSu
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temp = dir.join(format!(".{name}.ward-tmp-{}", std::process::id()));
     let result = (|| {
         let mut file = fs::File::create(&temp)?;
@@ -72,7 +77,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 fn read_manifest(out: &Path) -> BTreeSet<String> {
     fs::read_to_string(out.join(MANIFEST))
-        .map(|text| text.lines().filter(|l| !l.is_empty()).map(str::to_string).collect())
+        .map(|text| {
+            text.lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -81,7 +91,10 @@ fn safe_join(out: &Path, relative: &str) -> io::Result<PathBuf> {
     let path = Path::new(relative);
     let plain = path.components().all(|c| matches!(c, Component::Normal(_)));
     if relative.is_empty() || !plain {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output directory: `{relative}`")));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("refusing to write outside the output directory: `{relative}`"),
+        ));
     }
     Ok(out.join(path))
 }
@@ -91,28 +104,62 @@ mod tests {
     use super::*;
 
     fn artifact(path: &str, contents: &str) -> Artifact {
-        Artifact { path: path.to_string(), contents: contents.to_string() }
+        Artifact {
+            path: path.to_string(),
+            contents: contents.to_string(),
+        }
     }
 
     #[test]
     fn writes_replaces_and_removes_only_its_own_files() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("user-notes.txt"), "mine").unwrap();
-        let first = write_artifacts(dir.path(), &[artifact("a/x.nft", "1"), artifact("b.json", "2")]).unwrap();
-        assert_eq!(first, WriteSummary { written: 2, unchanged: 0, removed: 0 });
+        let first = write_artifacts(
+            dir.path(),
+            &[artifact("a/x.nft", "1"), artifact("b.json", "2")],
+        )
+        .unwrap();
+        assert_eq!(
+            first,
+            WriteSummary {
+                written: 2,
+                unchanged: 0,
+                removed: 0
+            }
+        );
         let second = write_artifacts(dir.path(), &[artifact("a/x.nft", "1")]).unwrap();
-        assert_eq!(second, WriteSummary { written: 0, unchanged: 1, removed: 1 });
+        assert_eq!(
+            second,
+            WriteSummary {
+                written: 0,
+                unchanged: 1,
+                removed: 1
+            }
+        );
         assert!(!dir.path().join("b.json").exists());
-        assert_eq!(fs::read_to_string(dir.path().join("user-notes.txt")).unwrap(), "mine");
-        let leftovers: Vec<_> = fs::read_dir(dir.path().join("a")).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(leftovers.len(), 1, "no temporary files are left behind: {leftovers:?}");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("user-notes.txt")).unwrap(),
+            "mine"
+        );
+        let leftovers: Vec<_> = fs::read_dir(dir.path().join("a"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            leftovers.len(),
+            1,
+            "no temporary files are left behind: {leftovers:?}"
+        );
     }
 
     #[test]
     fn refuses_paths_outside_the_output_directory() {
         let dir = tempfile::tempdir().unwrap();
         for bad in ["../evil", "/etc/passwd", "", "a/../../b"] {
-            assert!(write_artifacts(dir.path(), &[artifact(bad, "x")]).is_err(), "{bad}");
+            assert!(
+                write_artifacts(dir.path(), &[artifact(bad, "x")]).is_err(),
+                "{bad}"
+            );
         }
     }
 }

@@ -5,7 +5,10 @@
 
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteSpanContents, SourceCode,
+    SourceSpan, SpanContents,
+};
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Label, Severity};
@@ -20,8 +23,14 @@ pub struct HumanRenderer {
 impl HumanRenderer {
     /// `color`: ANSI colours (for a terminal). Tests and CI logs use `false`.
     pub fn new(color: bool) -> HumanRenderer {
-        let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-        let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme)
+            .with_width(100)
+            .with_links(false);
         HumanRenderer { handler }
     }
 
@@ -31,7 +40,12 @@ impl HumanRenderer {
         let mut out = String::new();
         if self.handler.render_report(&mut out, &report).is_err() {
             // Rendering into a String cannot fail short of a formatter bug; fall back to plain.
-            out = format!("{}[{}]: {}\n", diag.severity.as_str(), diag.code.id, diag.message);
+            out = format!(
+                "{}[{}]: {}\n",
+                diag.severity.as_str(),
+                diag.code.id,
+                diag.message
+            );
         }
         out
     }
@@ -53,7 +67,11 @@ impl<'a> MietteReport<'a> {
     fn new(diag: &'a Diagnostic, sources: &'a Sources) -> MietteReport<'a> {
         let message = format!("[{}] {}", diag.code.id, diag.message);
         let primary_file = diag.primary.as_ref().map(|l| l.span.file);
-        let file = diag.primary.as_ref().and_then(|l| sources.get(l.span.file)).map(FileCode);
+        let file = diag
+            .primary
+            .as_ref()
+            .and_then(|l| sources.get(l.span.file))
+            .map(FileCode);
         let mut labels: Vec<(&Label, bool)> = diag.primary.iter().map(|l| (l, true)).collect();
         let mut related = Vec::new();
         for label in &diag.secondary {
@@ -71,7 +89,15 @@ impl<'a> MietteReport<'a> {
                 });
             }
         }
-        MietteReport { diag, message, file, labels, related, severity: diag.severity, top: true }
+        MietteReport {
+            diag,
+            message,
+            file,
+            labels,
+            related,
+            severity: diag.severity,
+            top: true,
+        }
     }
 
     /// The report itself, as opposed to a related report that only shows a label elsewhere.
@@ -96,7 +122,8 @@ impl std::error::Error for MietteReport<'_> {}
 
 impl miette::Diagnostic for MietteReport<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.is_top().then(|| Box::new(self.diag.code.name) as Box<dyn fmt::Display>)
+        self.is_top()
+            .then(|| Box::new(self.diag.code.name) as Box<dyn fmt::Display>)
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -142,7 +169,9 @@ impl miette::Diagnostic for MietteReport<'_> {
         if self.related.is_empty() {
             return None;
         }
-        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
     }
 }
 
@@ -178,13 +207,19 @@ impl SourceCode for FileCode<'_> {
             file.line_start(last_line + 1).unwrap_or(text.len())
         }
         .max(start);
-        let data = text.get(start..end).ok_or(miette::MietteError::OutOfBounds)?;
+        let data = text
+            .get(start..end)
+            .ok_or(miette::MietteError::OutOfBounds)?;
         let line_count = data.bytes().filter(|&b| b == b'\n').count() + 1;
         Ok(Box::new(MietteSpanContents::new_named(
             file.path.clone(),
             data.as_bytes(),
             SourceSpan::new(start.into(), end - start),
-            if context_lines_before == 0 { span_line } else { first_line },
+            if context_lines_before == 0 {
+                span_line
+            } else {
+                first_line
+            },
             column,
             line_count,
         )))
@@ -228,8 +263,15 @@ impl JsonDiagnostic {
             name: diag.code.name,
             severity: diag.severity,
             message: diag.message.clone(),
-            location: diag.primary.as_ref().and_then(|l| json_location(l, sources)),
-            related: diag.secondary.iter().filter_map(|l| json_location(l, sources)).collect(),
+            location: diag
+                .primary
+                .as_ref()
+                .and_then(|l| json_location(l, sources)),
+            related: diag
+                .secondary
+                .iter()
+                .filter_map(|l| json_location(l, sources))
+                .collect(),
             help: diag.help.clone(),
             notes: diag.notes.clone(),
         }
@@ -256,5 +298,9 @@ pub fn start_line_col(span: Span, sources: &Sources) -> Option<(&str, usize, usi
 
 fn position(file: &SourceFile, offset: u32) -> JsonPosition {
     let (line, column) = file.line_col(offset);
-    JsonPosition { line, column, offset }
+    JsonPosition {
+        line,
+        column,
+        offset,
+    }
 }

@@ -11,7 +11,11 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         if candidate == name {
             continue;
         }
-        let distance = if candidate.eq_ignore_ascii_case(name) { 0 } else { levenshtein(name, candidate) };
+        let distance = if candidate.eq_ignore_ascii_case(name) {
+            0
+        } else {
+            levenshtein(name, candidate)
+        };
         if distance <= limit && best.is_none_or(|(d, c)| (distance, candidate) < (d, c)) {
             best = Some((distance, candidate));
         }
@@ -38,13 +42,31 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
             let ca = a.get(i - 1);
             let cb = b.get(j - 1);
             let cost = usize::from(ca != cb);
-            let up = previous.get(j).copied().unwrap_or(usize::MAX).saturating_add(1);
-            let left = current.get(j - 1).copied().unwrap_or(usize::MAX).saturating_add(1);
-            let diagonal = previous.get(j - 1).copied().unwrap_or(usize::MAX).saturating_add(cost);
+            let up = previous
+                .get(j)
+                .copied()
+                .unwrap_or(usize::MAX)
+                .saturating_add(1);
+            let left = current
+                .get(j - 1)
+                .copied()
+                .unwrap_or(usize::MAX)
+                .saturating_add(1);
+            let diagonal = previous
+                .get(j - 1)
+                .copied()
+                .unwrap_or(usize::MAX)
+                .saturating_add(cost);
             let mut value = up.min(left).min(diagonal);
             let swapped = i > 1 && j > 1 && a.get(i - 2) == cb && ca == b.get(j - 2);
             if swapped {
-                value = value.min(before.get(j - 2).copied().unwrap_or(usize::MAX).saturating_add(1));
+                value = value.min(
+                    before
+                        .get(j - 2)
+                        .copied()
+                        .unwrap_or(usize::MAX)
+                        .saturating_add(1),
+                );
             }
             if let Some(cell) = current.get_mut(j) {
                 *cell = value;

@@ -55,16 +55,28 @@ impl Rule for UnencryptedPersonalData {
                 .carries
                 .iter()
                 .filter(|c| cx.model.class(c.class).is_personal())
-                .filter(|c| matches!(c.transform.travels(), Travels::Plain | Travels::Pseudonymised))
+                .filter(|c| {
+                    matches!(
+                        c.transform.travels(),
+                        Travels::Plain | Travels::Pseudonymised
+                    )
+                })
                 .map(|c| cx.model.class(c.class).name.as_str())
                 .collect();
             if personal.is_empty() {
                 continue;
             }
-            let list = personal.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+            let list = personal
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
             let port_label = match port.transport_span {
                 Some(span) => (span, "declared without transport security".to_string()),
-                None => (port.name_span, "no transport security declared (defaults to `none`)".to_string()),
+                None => (
+                    port.name_span,
+                    "no transport security declared (defaults to `none`)".to_string(),
+                ),
             };
             let diagnostic = Diagnostic::new(
                 &CODE,
@@ -78,7 +90,16 @@ impl Rule for UnencryptedPersonalData {
                 port.range,
                 port.protocol.as_str(),
             ));
-            out.push(Finding::new(diagnostic, Subject::Flow { source: flow.source, port: flow.port }).blocking(id));
+            out.push(
+                Finding::new(
+                    diagnostic,
+                    Subject::Flow {
+                        source: flow.source,
+                        port: flow.port,
+                    },
+                )
+                .blocking(id),
+            );
         }
     }
 }
