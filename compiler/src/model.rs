@@ -378,11 +378,14 @@ pub enum Certification {
 }
 
 /// Whether a recipient is a commercial organisation (Canada's adequacy covers only PIPEDA,
-/// i.e. commercial organisations) or a public body.
+/// i.e. commercial organisations; Japan's only the private sector) or a public body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Sector {
     Commercial,
     Public,
+    /// Not declared. A sector-limited adequacy decision does not cover such a recipient: ward
+    /// fails closed rather than assume the recipient is in scope.
+    Unspecified,
 }
 
 /// `purpose care, billing for diagnosis`: purposes for which a service processes data.

@@ -616,7 +616,13 @@ fn outside_scope(scope: &AdequacyScope, recipient: &Service) -> String {
                 recipient.name
             )
         }
-        _ => format!("`{}` is declared `sector public`", recipient.name),
+        _ if recipient.sector.value == Sector::Public => {
+            format!("`{}` is declared `sector public`", recipient.name)
+        }
+        _ => format!(
+            "`{}` does not declare `sector commercial` (a decision limited to commercial or private-sector recipients covers only recipients declared so)",
+            recipient.name
+        ),
     }
 }
 
@@ -804,7 +810,7 @@ pub fn help(
                 AdequacyGap::Scope(_),
                 AdequacyScope::CommercialOnly | AdequacyScope::PrivateSector,
             )) => Some(format!(
-                "if `{name}` is in fact a private company, declare `sector commercial` in its service"
+                "if `{name}` is a private company, declare `sector commercial` in its service"
             )),
             _ => None,
         };

@@ -44,7 +44,7 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit
         code.name,
         code.summary,
         code.default_severity.as_str(),
-        code.explanation.trim_end()
+        code.doc()
     );
     Exit::Clean
 }
@@ -71,7 +71,7 @@ pub fn codes_markdown() -> String {
         ));
     }
     for code in &codes {
-        let body = code.explanation.trim_end().replace("\n## ", "\n### ");
+        let body = code.doc().replace("\n## ", "\n### ");
         let body = body
             .strip_prefix("## ")
             .map_or(body.clone(), |rest| format!("### {rest}"));

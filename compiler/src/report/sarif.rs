@@ -43,7 +43,7 @@ fn rule(code: &Code) -> Value {
         "name": code.name,
         "shortDescription": { "text": code.summary },
         "fullDescription": { "text": code.summary },
-        "help": { "text": code.explanation, "markdown": code.explanation },
+        "help": { "text": code.doc(), "markdown": code.doc() },
         "defaultConfiguration": { "level": level(code.default_severity) },
         "properties": { "tags": [tag(code)] },
     })

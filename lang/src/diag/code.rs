@@ -35,6 +35,19 @@ pub struct Code {
     pub explanation: &'static str,
 }
 
+impl Code {
+    /// The explanation as Markdown: the doc comment's text without the one space that
+    /// `/// text` puts before every line.
+    pub fn doc(&self) -> String {
+        let mut out = String::with_capacity(self.explanation.len());
+        for line in self.explanation.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out.trim_end().to_string()
+    }
+}
+
 /// Declares `pub static` [`Code`]s and an `ALL` slice listing them in declaration order.
 ///
 /// ```ignore

@@ -497,9 +497,9 @@ fn certifications(cx: &mut Resolver<'_>, idents: &[&Ident]) -> Vec<Spanned<Certi
     out
 }
 
-/// `sector commercial|public`; commercial (at the service's name) when not written.
+/// `sector commercial|public`; unspecified (at the service's name) when not written.
 fn sector(cx: &mut Resolver<'_>, decl: &ast::ServiceDecl, idents: &[&Ident]) -> Spanned<Sector> {
-    let default = Spanned::new(Sector::Commercial, decl.name.span);
+    let default = Spanned::new(Sector::Unspecified, decl.name.span);
     let Some(ident) = idents.first() else {
         return default;
     };
