@@ -26,5 +26,12 @@ pub use span::{FileId, Span};
 /// another; the items of all files that parsed are returned together, in file order. An empty
 /// policy (no declarations at all) is reported as [`diag::codes::EMPTY_POLICY`].
 pub fn parse(sources: &Sources) -> (ast::Policy, Vec<Diagnostic>) {
-    parser::parse_all(sources)
+    parser::parse_all(sources, true)
+}
+
+/// [`parse`] without the hand-written fast paths: every item goes through pest. The result is
+/// the same; this exists so tests can check that.
+#[doc(hidden)]
+pub fn parse_with_pest_only(sources: &Sources) -> (ast::Policy, Vec<Diagnostic>) {
+    parser::parse_all(sources, false)
 }

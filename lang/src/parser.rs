@@ -8,6 +8,7 @@
 
 mod control;
 mod expected;
+mod fast;
 mod syntax_error;
 
 pub(crate) use expected::is_token;
@@ -51,7 +52,7 @@ const TOP_LEVEL_KEYWORDS: &[&str] = &[
 ///
 /// Files that [`Sources::add`] rejected (not UTF-8, too large) are skipped: their diagnostic was
 /// returned by `add`.
-pub(crate) fn parse_all(sources: &Sources) -> (Policy, Vec<Diagnostic>) {
+pub(crate) fn parse_all(sources: &Sources, fast_paths: bool) -> (Policy, Vec<Diagnostic>) {
     let files: Vec<(FileId, &str)> = sources
         .iter()
         .filter(|(_, f)| f.valid)
@@ -60,7 +61,7 @@ pub(crate) fn parse_all(sources: &Sources) -> (Policy, Vec<Diagnostic>) {
     let skipped = files.len() != sources.len();
     let mut policy = Policy::default();
     let mut diags = Vec::new();
-    for (items, file_diags) in parse_files_in_parallel(&files) {
+    for (items, file_diags) in parse_files_in_parallel(&files, fast_paths) {
         policy.items.extend(items);
         diags.extend(file_diags);
     }
@@ -73,12 +74,15 @@ pub(crate) fn parse_all(sources: &Sources) -> (Policy, Vec<Diagnostic>) {
 
 /// Parses each file on its own (they are independent), spread over the available cores, and
 /// returns the results in file order so the output does not depend on scheduling.
-fn parse_files_in_parallel(files: &[(FileId, &str)]) -> Vec<(Vec<Item>, Vec<Diagnostic>)> {
+fn parse_files_in_parallel(
+    files: &[(FileId, &str)],
+    fast_paths: bool,
+) -> Vec<(Vec<Item>, Vec<Diagnostic>)> {
     let parse_one = |&(id, text): &(FileId, &str)| {
         let mut items = Vec::new();
         let mut diags = Vec::new();
         if check_control_characters(id, text, &mut diags) {
-            parse_file(id, text, &mut items, &mut diags);
+            parse_file(id, text, fast_paths, &mut items, &mut diags);
         }
         (items, diags)
     };
@@ -119,7 +123,13 @@ fn parse_files_in_parallel(files: &[(FileId, &str)]) -> Vec<(Vec<Item>, Vec<Diag
 // Item-by-item parsing with recovery
 
 /// Parses the items of one file, appending them to `items`.
-fn parse_file(file: FileId, text: &str, items: &mut Vec<Item>, diags: &mut Vec<Diagnostic>) {
+fn parse_file(
+    file: FileId,
+    text: &str,
+    fast_paths: bool,
+    items: &mut Vec<Item>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let mut cx = lower::Cx::new(file, diags);
     let mut pos = if text.starts_with('\u{feff}') {
         '\u{feff}'.len_utf8()
@@ -131,6 +141,11 @@ fn parse_file(file: FileId, text: &str, items: &mut Vec<Item>, diags: &mut Vec<D
         pos = skip_trivia(text, pos);
         if pos >= text.len() {
             break;
+        }
+        if fast_paths && let Some((flow, end)) = fast::flow(file, text, pos) {
+            items.push(Item::Flow(flow));
+            pos = end;
+            continue;
         }
         match parse_item(text, pos) {
             Ok(pair) => {
