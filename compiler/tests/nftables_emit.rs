@@ -21,61 +21,7 @@ const TODAY: &str = "2026-12-01";
 
 /// Four internal services (one `firewall host`), an external partner, TCP and UDP, a port
 /// range, IPv4 and IPv6, a blocked flow (personal data in plain text) and a waived one.
-const POLICY: &str = r#"
-firewall_default ports
-purpose operations basis legitimate_interests "Run the service"
-data email   personal category user.contact.email subjects customers
-data metrics non_personal
-
-service web in aws:eu-central-1 {
-  hosts 198.18.21.0/24, fd00:21::/64
-  port https 443/tcp tls
-  port admin 9443/tcp tls
-  purpose operations
-}
-service api in aws:eu-central-1 {
-  hosts 198.18.22.0/24, fd00:22::/64
-  port rpc 8443/tcp mtls
-  port stream 9000-9010/tcp tls
-  port plain 8080/tcp
-  port legacy 8081/tcp
-  purpose operations
-}
-service db in aws:eu-central-1 {
-  hosts 198.18.23.0/24
-  firewall host
-  management 22/tcp from 198.18.250.0/24
-  port pg 5432/tcp tls
-  purpose operations
-}
-service logs in aws:eu-central-1 {
-  hosts 198.18.24.0/24, fd00:24::/64
-  port syslog 514/udp none
-  port statsd 8125-8126/udp none
-  purpose operations
-}
-external service partner in aws:eu-central-1 {
-  operator "Partner GmbH"
-  hosts 198.18.30.0/24, fd00:30::/64
-  port api 443/tcp tls
-}
-
-flow web -> api.rpc { carries email purpose operations }
-flow web -> api.stream { carries metrics }
-flow web -> api.plain { carries email purpose operations }
-flow web -> api.legacy { carries email purpose operations }
-flow api -> db.pg { carries email purpose operations }
-flow api -> logs.syslog { carries metrics }
-flow web -> logs.statsd { carries metrics }
-flow db -> logs.syslog { carries metrics }
-flow api -> partner.api { carries metrics }
-flow partner -> web.https { carries metrics }
-
-waive unencrypted-personal-data on flow web -> api.legacy until 2099-12-31 {
-  reason "Legacy client, migration in progress"
-  owner "test@example.com"
-}
-"#;
+const POLICY: &str = include_str!("../../tests/policies/firewall-lab.ward");
 
 fn compile(files: &[(&str, &str)]) -> Compilation {
     let mut sources = Sources::new();

@@ -396,7 +396,7 @@ mod tests {
             let whole = WardParser::parse(Rule::policy, text).is_ok();
             let mut sources = Sources::new();
             sources.add("t.ward", text.as_bytes().to_vec());
-            let (_, diags) = parse_all(&sources);
+            let (_, diags) = parse_all(&sources, true);
             let items_ok = diags.iter().all(|d| d.code.id != "P0001");
             assert_eq!(whole, items_ok, "{text:?}");
         }
