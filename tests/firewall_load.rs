@@ -29,33 +29,13 @@ use ward_compiler::emit::{EmitContext, emit_all};
 use ward_compiler::pipeline;
 use ward_lang::Sources;
 use ward_tests::fixtures;
-use ward_tests::netns::{Lab, Target};
+use ward_tests::netns::{Lab, Target, lab_available};
 
 /// A test policy that exercises every kind of set: four internal services (one `firewall
 /// host`), an external partner, TCP and UDP, a port range, IPv4 and IPv6, a blocked flow
 /// (personal data in plain text) and a waived one. The same as in `firewall_netns.rs` and
 /// `compiler/tests/nftables_emit.rs`.
 const LAB_POLICY: &str = include_str!("policies/firewall-lab.ward");
-
-fn lab_available(test: &str) -> bool {
-    let Err(why) = Lab::preflight() else {
-        return true;
-    };
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "the documented switch to skip netns tests"
-    )]
-    let skip = std::env::var("WARD_SKIP_NETNS").is_ok_and(|v| v == "1");
-    if skip {
-        println!("SKIP {test}: {why} (WARD_SKIP_NETNS=1)");
-        return false;
-    }
-    panic!(
-        "{test}: the network namespace lab cannot run: {why}\n\
-         These tests need root and nftables (apt-get install -y nftables iproute2). \
-         Set WARD_SKIP_NETNS=1 to skip them."
-    );
-}
 
 /// Writes the nftables artifacts of a policy under `dir` (as `ward build` would).
 fn write_rulesets(sources: &Sources, policy_name: &str, dir: &Path) -> usize {

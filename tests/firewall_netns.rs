@@ -43,7 +43,7 @@ use ward_compiler::model::{FirewallMode, Model, Protocol, ServiceId};
 use ward_compiler::pipeline::{self, Analysis};
 use ward_lang::Sources;
 use ward_tests::fixtures;
-use ward_tests::netns::{HostId, Lab, Outcome, Probe, Target};
+use ward_tests::netns::{HostId, Lab, Outcome, Probe, Target, lab_available};
 
 /// Four internal services (one `firewall host`), an external partner, TCP and UDP, a port
 /// range, IPv4 and IPv6, a blocked flow (personal data in plain text) and a waived one. The
@@ -56,26 +56,6 @@ const DROP_TIMEOUT: Duration = Duration::from_millis(300);
 const UNDECLARED: u16 = 65000;
 /// The host outside the policy.
 const OUTSIDE: [&str; 2] = ["198.19.254.0/24", "fd00:ffff::/64"];
-
-fn lab_available(test: &str) -> bool {
-    let Err(why) = Lab::preflight() else {
-        return true;
-    };
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "the documented switch to skip netns tests"
-    )]
-    let skip = std::env::var("WARD_SKIP_NETNS").is_ok_and(|v| v == "1");
-    if skip {
-        println!("SKIP {test}: {why} (WARD_SKIP_NETNS=1)");
-        return false;
-    }
-    panic!(
-        "{test}: the network namespace lab cannot run: {why}\n\
-         These tests need root and nftables (apt-get install -y nftables iproute2). \
-         Set WARD_SKIP_NETNS=1 to skip them."
-    );
-}
 
 #[test]
 fn test_policy_allows_exactly_the_declared_flows() {

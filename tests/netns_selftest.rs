@@ -16,30 +16,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
 use ipnet::IpNet;
-use ward_tests::netns::{HOST_IFNAME, Lab, Outcome, Probe, Target};
+use ward_tests::netns::{HOST_IFNAME, Lab, Outcome, Probe, Target, lab_available};
 
 use Outcome::{Connected, Refused, Timeout};
-
-/// True when the lab can run; panics with the reason when it cannot, unless WARD_SKIP_NETNS=1.
-fn lab_available(test: &str) -> bool {
-    let Err(why) = Lab::preflight() else {
-        return true;
-    };
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "the documented switch to skip netns tests"
-    )]
-    let skip = std::env::var("WARD_SKIP_NETNS").is_ok_and(|v| v == "1");
-    if skip {
-        println!("SKIP {test}: {why} (WARD_SKIP_NETNS=1)");
-        return false;
-    }
-    panic!(
-        "{test}: the network namespace lab cannot run: {why}\n\
-         These tests need root and nftables (apt-get install -y nftables iproute2). \
-         Set WARD_SKIP_NETNS=1 to skip them."
-    );
-}
 
 fn new_lab(tag: &str) -> Lab {
     Lab::new(tag)

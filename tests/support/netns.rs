@@ -1119,3 +1119,32 @@ fn collect(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<Vec<u8>> 
     }
     rx
 }
+
+/// For tests: whether the lab can run on this machine. Without root or `nft` the calling test
+/// FAILS with a message saying what to install, unless `WARD_SKIP_NETNS=1` is set, in which
+/// case it prints a SKIP line and the test returns early. CI runs as root with nftables
+/// installed, so these tests run there.
+#[expect(
+    clippy::panic,
+    clippy::print_stdout,
+    reason = "called from tests: failing or reporting a skip is its job"
+)]
+pub fn lab_available(test: &str) -> bool {
+    let Err(why) = Lab::preflight() else {
+        return true;
+    };
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the documented switch to skip netns tests"
+    )]
+    let skip = std::env::var("WARD_SKIP_NETNS").is_ok_and(|v| v == "1");
+    if skip {
+        println!("SKIP {test}: {why} (WARD_SKIP_NETNS=1)");
+        return false;
+    }
+    panic!(
+        "{test}: the network namespace lab cannot run: {why}\n\
+         These tests need root and nftables (apt-get install -y nftables iproute2). \
+         Set WARD_SKIP_NETNS=1 to skip them."
+    );
+}
