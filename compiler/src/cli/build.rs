@@ -49,7 +49,10 @@ pub fn run(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         analysis,
         policy_name: &name,
     });
-    match write::write_artifacts(&args.out, &artifacts) {
+    let written = write::write_artifacts(&args.out, &artifacts);
+    // The process ends right after this; see `check::run`.
+    std::mem::forget(artifacts);
+    match written {
         Ok(summary) => {
             let _ = writeln!(
                 out,

@@ -52,7 +52,12 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     if let Err(e) = written {
         return usage(err, &format!("cannot write the report: {e}"));
     }
-    exit_status(&compilation, args.deny_warnings)
+    let status = exit_status(&compilation, args.deny_warnings);
+    // The process ends right after this: freeing the model, graph and sources allocation by
+    // allocation would only delay the exit (by a tenth of a second on a 10,000-service policy).
+    std::mem::forget(compilation);
+    std::mem::forget(loaded.sources);
+    status
 }
 
 /// 1 when errors remain (or warnings, under `--deny-warnings`), else 0.
