@@ -3,14 +3,16 @@
 //! Large policies are mostly flows (ten per service is typical), and pest spends most of the
 //! parse time on them. This hand-written reader accepts only a strict subset of the flow
 //! syntax: `flow a -> b.p`, optionally with a body of `carries` lists (classes optionally
-//! `hashed`, `tokenized` or `redacted`) and one `purpose`, separated by whitespace only. It
-//! returns exactly what the pest parser and the lowering would, or `None` on anything else
-//! (comments, masks, anonymisation, long names, a name that is also a keyword, anything that
-//! is not a complete declaration followed by another one), and then pest parses the item as
-//! usual, with its diagnostics. `tests/fast_path.rs` in `ward-tests` checks that both paths
+//! `hashed`, `tokenized`, `redacted`, `masked` or `masked with strategy(name = 4, ...)`) and one
+//! `purpose`, separated by whitespace only. It returns exactly what the pest parser and the
+//! lowering would, or `None` on anything else (comments, string arguments, anonymisation, long
+//! names, a name that is also a keyword, anything that is not a complete declaration followed
+//! by another one), and then pest parses the item as usual, with its diagnostics. `tests/fast_path.rs` in `ward-tests` checks that both paths
 //! give identical syntax trees on the examples and on synthetic policies.
 
-use crate::ast::{Carried, FlowDecl, Ident, Transform, TransformKind};
+use crate::ast::{
+    Carried, FlowDecl, Ident, MaskArg, MaskStrategy, MaskValue, Raw, Transform, TransformKind,
+};
 use crate::lower::MAX_NAME_CHARS;
 use crate::span::{FileId, Span};
 
@@ -198,8 +200,22 @@ impl Reader<'_> {
                 break;
             }
         }
+        if transform.is_none() && self.at_keyword("masked") {
+            let at = self.pos;
+            self.keyword("masked")?;
+            let strategy = self.with_strategy()?;
+            end = strategy.as_ref().map_or(self.pos, |s| s.span.end as usize);
+            if strategy.is_none() {
+                self.pos = end;
+            }
+            let kind = TransformKind::Masked(strategy);
+            transform = Some(Transform {
+                kind,
+                span: Span::new(self.file, at, end),
+            });
+        }
         if transform.is_none() {
-            if self.at_keyword("masked") || self.at_keyword("anonymized") {
+            if self.at_keyword("anonymized") {
                 return None;
             }
             self.pos = before;
@@ -209,6 +225,77 @@ impl Reader<'_> {
             class,
             transform,
         })
+    }
+
+    /// After `masked`: ` with name` or ` with name(arg = value, ...)`; `Some(None)` when no
+    /// `with` follows (the position is then unchanged), `None` to give up.
+    fn with_strategy(&mut self) -> Option<Option<MaskStrategy>> {
+        let after_masked = self.pos;
+        self.blanks();
+        if !self.at_keyword("with") {
+            self.pos = after_masked;
+            return Some(None);
+        }
+        self.keyword("with")?;
+        self.blanks1()?;
+        let name = self.ident()?;
+        let start = name.span.start as usize;
+        let mut end = self.pos;
+        let mut args = Vec::new();
+        self.blanks();
+        if self.peek() == Some(b'(') {
+            self.pos += 1;
+            self.blanks();
+            if self.peek() != Some(b')') {
+                loop {
+                    args.push(self.mask_arg()?);
+                    self.blanks();
+                    match self.peek()? {
+                        b',' => {
+                            self.pos += 1;
+                            self.blanks();
+                        }
+                        b')' => break,
+                        _ => return None,
+                    }
+                }
+            }
+            self.literal(b")")?;
+            end = self.pos;
+        } else {
+            self.pos = end;
+        }
+        Some(Some(MaskStrategy {
+            name,
+            args,
+            span: Span::new(self.file, start, end),
+        }))
+    }
+
+    /// `name = 4` or `name = word` (a string value goes to pest, for its escapes).
+    fn mask_arg(&mut self) -> Option<MaskArg> {
+        let name = self.ident()?;
+        self.blanks();
+        self.literal(b"=")?;
+        self.blanks();
+        let value = match self.peek()? {
+            b'0'..=b'9' => {
+                let start = self.pos;
+                while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                    self.pos += 1;
+                }
+                if self.peek().is_some_and(is_name_byte) {
+                    return None;
+                }
+                let text = self.text.get(start..self.pos)?.to_owned();
+                MaskValue::Number(Raw {
+                    text,
+                    span: Span::new(self.file, start, self.pos),
+                })
+            }
+            _ => MaskValue::Ident(self.ident()?),
+        };
+        Some(MaskArg { name, value })
     }
 }
 
