@@ -13,28 +13,13 @@ use ward_compiler::pipeline;
 use ward_lang::Sources;
 use ward_tests::fixtures;
 
-const TOP_LEVEL: &[&str] = &[
-    "controller",
-    "trust_domain",
-    "firewall_default",
-    "severity",
-    "purpose",
-    "data",
-    "site",
-    "service",
-    "external",
-    "flow",
-    "transfer",
-    "waive",
-];
-
 /// Splits a file into top-level declarations (each with the comments just above it).
 fn declarations(text: &str) -> Vec<String> {
     let mut chunks: Vec<String> = Vec::new();
     let mut pending = String::new();
     let mut current = String::new();
     for line in text.lines() {
-        let starts_item = TOP_LEVEL.iter().any(|kw| {
+        let starts_item = ward_lang::TOP_LEVEL_KEYWORDS.iter().any(|kw| {
             line.strip_prefix(kw)
                 .is_some_and(|rest| rest.starts_with(' '))
         });

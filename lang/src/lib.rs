@@ -17,6 +17,7 @@ mod lower;
 mod parser;
 
 pub use diag::{Code, Diagnostic, Label, Severity};
+pub use parser::TOP_LEVEL_KEYWORDS;
 pub use source::Sources;
 pub use span::{FileId, Span};
 

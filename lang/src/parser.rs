@@ -33,7 +33,7 @@ pub(crate) struct WardParser;
 const MAX_SYNTAX_ERRORS: usize = 25;
 
 /// Words that start a top-level declaration (error recovery resumes at them).
-const TOP_LEVEL_KEYWORDS: &[&str] = &[
+pub const TOP_LEVEL_KEYWORDS: &[&str] = &[
     "controller",
     "trust_domain",
     "firewall_default",

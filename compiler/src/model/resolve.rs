@@ -367,6 +367,29 @@ fn index(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// Reports that `service` has no member (`port`, `store`) named `ident`, pointing at the name
+/// and at the service's declaration.
+fn report_unknown_member(
+    cx: &mut Resolver<'_>,
+    service: crate::model::ServiceId,
+    ident: &ast::Ident,
+    kind: &str,
+    help: String,
+) {
+    let Some(s) = cx.model.services.get(service.index()) else {
+        return;
+    };
+    let (owner, owner_span, name) = (s.name.clone(), s.name_span, &ident.text);
+    let diag = Diagnostic::new(
+        &codes::UNKNOWN_NAME,
+        format!("service `{owner}` has no {kind} `{name}`"),
+    )
+    .at(ident.span, format!("no {kind} `{name}` in `{owner}`"))
+    .with_secondary(owner_span, format!("`{owner}` is declared here"))
+    .with_help(help);
+    cx.report(diag);
+}
+
 /// "`a`, `b` and `c`".
 fn list_names<'s>(names: impl IntoIterator<Item = &'s str>) -> String {
     let names: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();

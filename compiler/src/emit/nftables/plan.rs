@@ -348,6 +348,28 @@ pub(super) fn add<'a>(
     sets.len() - 1
 }
 
+/// For each (family, protocol) slot: a set of (peer address, port) elements named
+/// `names[slot]`, and a rule accepting what matches it on `direction` (`saddr` or `daddr`).
+fn allow_by_slot<'a>(
+    sets: &mut Vec<Set<'a>>,
+    rules: &mut Vec<Rule>,
+    names: &[&'static str; 4],
+    direction: &'static str,
+    lists: [Vec<Entry<Label>>; 4],
+) {
+    for (i, list) in lists.into_iter().enumerate() {
+        let (family, protocol) = SLOTS[i];
+        let set = add(
+            sets,
+            pick(names, i),
+            addr_port(family),
+            true,
+            interval::disjoint(2, list),
+        );
+        rules.push(accept(address_dport(family, direction, protocol), set));
+    }
+}
+
 /// The host ruleset of an internal service.
 pub fn host<'a>(ix: &'a Index<'a>, service: ServiceId) -> Ruleset<'a> {
     let model = ix.model;
@@ -430,39 +452,9 @@ pub fn host<'a>(ix: &'a Index<'a>, service: ServiceId) -> Ruleset<'a> {
     let mut sets = Vec::with_capacity(16);
     let mut rules_in = prologue("iif");
     let mut rules_out = prologue("oif");
-    for (i, list) in ins.into_iter().enumerate() {
-        let (family, protocol) = SLOTS[i];
-        let s = add(
-            &mut sets,
-            pick(&IN, i),
-            addr_port(family),
-            true,
-            interval::disjoint(2, list),
-        );
-        rules_in.push(accept(address_dport(family, "saddr", protocol), s));
-    }
-    for (i, list) in mgmt.into_iter().enumerate() {
-        let (family, protocol) = SLOTS[i];
-        let s = add(
-            &mut sets,
-            pick(&MGMT, i),
-            addr_port(family),
-            true,
-            interval::disjoint(2, list),
-        );
-        rules_in.push(accept(address_dport(family, "saddr", protocol), s));
-    }
-    for (i, list) in outs.into_iter().enumerate() {
-        let (family, protocol) = SLOTS[i];
-        let s = add(
-            &mut sets,
-            pick(&OUT, i),
-            addr_port(family),
-            true,
-            interval::disjoint(2, list),
-        );
-        rules_out.push(accept(address_dport(family, "daddr", protocol), s));
-    }
+    allow_by_slot(&mut sets, &mut rules_in, &IN, "saddr", ins);
+    allow_by_slot(&mut sets, &mut rules_in, &MGMT, "saddr", mgmt);
+    allow_by_slot(&mut sets, &mut rules_out, &OUT, "daddr", outs);
     if whole_host {
         rules_in.push(Rule::new(&[
             Stmt::Counter,

@@ -116,14 +116,7 @@ pub(super) fn port<'a>(
             list_names(names.iter().copied())
         ),
     };
-    let diag = Diagnostic::new(
-        &codes::UNKNOWN_NAME,
-        format!("service `{}` has no port `{name}`", s.name),
-    )
-    .at(ident.span, format!("no port `{name}` in `{}`", s.name))
-    .with_secondary(s.name_span, format!("`{}` is declared here", s.name))
-    .with_help(help);
-    cx.report(diag);
+    super::report_unknown_member(cx, service, ident, "port", help);
     None
 }
 

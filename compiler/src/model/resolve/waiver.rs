@@ -110,14 +110,7 @@ fn store<'a>(cx: &mut Resolver<'a>, service: ServiceId, ident: &'a Ident) -> Opt
             list_names(names.iter().copied())
         ),
     };
-    let diag = Diagnostic::new(
-        &codes::UNKNOWN_NAME,
-        format!("service `{}` has no store `{name}`", s.name),
-    )
-    .at(ident.span, format!("no store `{name}` in `{}`", s.name))
-    .with_secondary(s.name_span, format!("`{}` is declared here", s.name))
-    .with_help(help);
-    cx.report(diag);
+    super::report_unknown_member(cx, service, ident, "store", help);
     None
 }
 
