@@ -36,3 +36,11 @@ pub fn parse(sources: &Sources) -> (ast::Policy, Vec<Diagnostic>) {
 pub fn parse_with_pest_only(sources: &Sources) -> (ast::Policy, Vec<Diagnostic>) {
     parser::parse_all(sources, false)
 }
+
+/// Whether the hand-written fast paths read the first declaration of `text` themselves (rather
+/// than leaving it to pest). For tests: a differential test is only meaningful on text the fast
+/// paths accept.
+#[doc(hidden)]
+pub fn fast_path_reads(text: &str) -> bool {
+    parser::fast_path_reads(text)
+}

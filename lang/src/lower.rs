@@ -16,6 +16,9 @@ mod settings;
 mod transfer;
 mod waiver;
 
+pub(crate) use service::{ENGINES, PROTOCOLS, TRANSPORTS};
+pub(crate) use settings::FIREWALL_MODES;
+
 use std::iter::{Filter, Peekable};
 
 use pest::iterators::{Pair, Pairs};

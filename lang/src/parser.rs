@@ -142,8 +142,8 @@ fn parse_file(
         if pos >= text.len() {
             break;
         }
-        if fast_paths && let Some((flow, end)) = fast::flow(file, text, pos) {
-            items.push(Item::Flow(flow));
+        if fast_paths && let Some((item, end)) = fast::declaration(file, text, pos) {
+            items.push(item);
             pos = end;
             continue;
         }
@@ -176,6 +176,12 @@ fn parse_file(
         }
     }
     cx.finish();
+}
+
+/// See [`crate::fast_path_reads`].
+pub(crate) fn fast_path_reads(text: &str) -> bool {
+    let pos = skip_trivia(text, 0);
+    fast::declaration(FileId(0), text, pos).is_some()
 }
 
 /// Why an item did not parse: where (file offset) and what the parser expected there.
@@ -271,7 +277,7 @@ fn complete_declaration(cx: &mut lower::Cx<'_>, text: &str, pos: usize, at: usiz
 }
 
 /// Skips whitespace and comments (the grammar's `WHITESPACE` and `COMMENT`) from `pos`.
-fn skip_trivia(text: &str, mut pos: usize) -> usize {
+pub(crate) fn skip_trivia(text: &str, mut pos: usize) -> usize {
     let bytes = text.as_bytes();
     while let Some(&b) = bytes.get(pos) {
         match b {

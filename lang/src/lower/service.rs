@@ -12,7 +12,7 @@ use crate::ast::{
 use crate::parser::Rule;
 use crate::span::Span;
 
-const ENGINES: &[(&str, Engine)] = &[
+pub(crate) const ENGINES: &[(&str, Engine)] = &[
     ("postgres", Engine::Postgres),
     ("mysql", Engine::Mysql),
     ("mongodb", Engine::Mongodb),
@@ -23,9 +23,9 @@ const ENGINES: &[(&str, Engine)] = &[
     ("other", Engine::Other),
 ];
 
-const PROTOCOLS: &[(&str, Protocol)] = &[("tcp", Protocol::Tcp), ("udp", Protocol::Udp)];
+pub(crate) const PROTOCOLS: &[(&str, Protocol)] = &[("tcp", Protocol::Tcp), ("udp", Protocol::Udp)];
 
-const TRANSPORTS: &[(&str, Transport)] = &[
+pub(crate) const TRANSPORTS: &[(&str, Transport)] = &[
     ("none", Transport::None),
     ("tls", Transport::Tls),
     ("mtls", Transport::Mtls),

@@ -23,7 +23,7 @@ const SEVERITY_LEVELS: &[(&str, SeverityLevel)] = &[
     ("off", SeverityLevel::Off),
 ];
 
-const FIREWALL_MODES: &[(&str, FirewallMode)] =
+pub(crate) const FIREWALL_MODES: &[(&str, FirewallMode)] =
     &[("ports", FirewallMode::Ports), ("host", FirewallMode::Host)];
 
 /// `controller "Shop GmbH" { dpo "dpo@shop.example" contact "privacy@shop.example" }`
