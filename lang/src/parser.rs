@@ -53,10 +53,14 @@ pub const TOP_LEVEL_KEYWORDS: &[&str] = &[
 /// Files that [`Sources::add`] rejected (not UTF-8, too large) are skipped: their diagnostic was
 /// returned by `add`.
 pub(crate) fn parse_all(sources: &Sources, fast_paths: bool) -> (Policy, Vec<Diagnostic>) {
-    let files: Vec<(FileId, &str)> = sources
+    let files: Vec<FileText<'_>> = sources
         .iter()
         .filter(|(_, f)| f.valid)
-        .map(|(id, f)| (id, f.text.as_str()))
+        .map(|(id, f)| FileText {
+            id,
+            text: f.text.as_str(),
+            controls: f.has_dangerous_chars(),
+        })
         .collect();
     let skipped = files.len() != sources.len();
     let mut policy = Policy::default();
@@ -72,16 +76,27 @@ pub(crate) fn parse_all(sources: &Sources, fast_paths: bool) -> (Policy, Vec<Dia
     (policy, diags)
 }
 
+/// A file to parse.
+struct FileText<'a> {
+    id: FileId,
+    text: &'a str,
+    /// Whether [`Sources::add`] found control characters (the same set as
+    /// [`check_control_characters`], which then says where): most files have none, and need not
+    /// be read a second time for them.
+    controls: bool,
+}
+
 /// Parses each file on its own (they are independent), spread over the available cores, and
 /// returns the results in file order so the output does not depend on scheduling.
 fn parse_files_in_parallel(
-    files: &[(FileId, &str)],
+    files: &[FileText<'_>],
     fast_paths: bool,
 ) -> Vec<(Vec<Item>, Vec<Diagnostic>)> {
-    let parse_one = |&(id, text): &(FileId, &str)| {
+    let parse_one = |file: &FileText<'_>| {
+        let (id, text) = (file.id, file.text);
         let mut items = Vec::new();
         let mut diags = Vec::new();
-        if check_control_characters(id, text, &mut diags) {
+        if !file.controls || check_control_characters(id, text, &mut diags) {
             parse_file(id, text, fast_paths, &mut items, &mut diags);
         }
         (items, diags)
@@ -93,12 +108,12 @@ fn parse_files_in_parallel(
         return files.iter().map(parse_one).collect();
     }
     // Contiguous chunks of roughly equal text size, one per worker.
-    let total: usize = files.iter().map(|(_, t)| t.len()).sum();
-    let mut chunks: Vec<&[(FileId, &str)]> = Vec::with_capacity(workers);
+    let total: usize = files.iter().map(|f| f.text.len()).sum();
+    let mut chunks: Vec<&[FileText<'_>]> = Vec::with_capacity(workers);
     let mut start = 0;
     let mut size = 0;
-    for (i, (_, text)) in files.iter().enumerate() {
-        size += text.len();
+    for (i, file) in files.iter().enumerate() {
+        size += file.text.len();
         if size * workers >= total * (chunks.len() + 1) && chunks.len() + 1 < workers {
             chunks.push(files.get(start..=i).unwrap_or_default());
             start = i + 1;

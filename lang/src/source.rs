@@ -26,13 +26,8 @@ pub struct SourceFile {
 
 impl SourceFile {
     fn new(path: String, text: String) -> SourceFile {
-        let line_starts = std::iter::once(0)
-            .chain(
-                text.match_indices('\n')
-                    .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-            )
-            .collect();
-        let display = needs_display_copy(&text).then(|| display_copy(&text));
+        let (line_starts, dangerous) = scan(&text);
+        let display = dangerous.then(|| display_copy(&text));
         SourceFile {
             path,
             text,
@@ -40,6 +35,11 @@ impl SourceFile {
             valid: true,
             display,
         }
+    }
+
+    /// Whether the text holds a character [`is_dangerous_char`] (which the parser reports).
+    pub(crate) fn has_dangerous_chars(&self) -> bool {
+        self.display.is_some()
     }
 
     /// The text to show in excerpts: never contains terminal control sequences or
@@ -177,8 +177,54 @@ pub fn is_dangerous_char(c: char) -> bool {
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-fn needs_display_copy(text: &str) -> bool {
-    text.chars().any(is_dangerous_char)
+/// Where each line starts, and whether any character is [`is_dangerous_char`], in one pass.
+///
+/// Policy files are large and almost all printable ASCII, so the bytes are read eight at a time
+/// and only a word holding a byte below `0x20` or from `0x7f` up (a line break, a tab, a
+/// control or a non-ASCII byte) is looked at byte by byte.
+fn scan(text: &str) -> (Vec<u32>, bool) {
+    let bytes = text.as_bytes();
+    let mut line_starts = Vec::with_capacity(bytes.len() / 64 + 1);
+    line_starts.push(0);
+    let mut dangerous = false;
+    let mut visit = |at: usize, b: u8| match b {
+        b'\n' => line_starts.push(u32::try_from(at + 1).unwrap_or(u32::MAX)),
+        b'\t' | b'\r' => {}
+        0..=0x1f | 0x7f => dangerous = true,
+        // The lead bytes of C1 controls (U+0080..U+009F) and of bidirectional controls
+        // (U+202A.., U+2066..); `at` is a character boundary, as neither is a continuation byte.
+        0xc2 | 0xe2 => {
+            dangerous |= text
+                .get(at..)
+                .and_then(|rest| rest.chars().next())
+                .is_some_and(is_dangerous_char);
+        }
+        _ => {}
+    };
+    let (words, rest) = bytes.as_chunks::<8>();
+    for (i, word) in words.iter().enumerate() {
+        if has_special_byte(u64::from_le_bytes(*word)) {
+            for (j, &b) in word.iter().enumerate() {
+                visit(i * 8 + j, b);
+            }
+        }
+    }
+    let tail = words.len() * 8;
+    for (j, &b) in rest.iter().enumerate() {
+        visit(tail + j, b);
+    }
+    (line_starts, dangerous)
+}
+
+/// Whether a byte of `word` is below `0x20` or at least `0x7f`. Each test works on the low
+/// seven bits of each byte, so no sum carries into the next byte.
+fn has_special_byte(word: u64) -> bool {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low = word & LOW7;
+    let below_space = !(low + 0x6060_6060_6060_6060);
+    let delete = low + 0x0101_0101_0101_0101;
+    (word | below_space | delete) & HIGH != 0
 }
 
 /// Replaces each dangerous character with a visible one of the same UTF-8 length, so spans
@@ -209,5 +255,42 @@ mod tests {
         assert!(!shown.chars().any(is_dangerous_char), "{shown:?}");
         assert!(shown.contains('\t'));
         assert_eq!(file.text, text, "the parsed text is unchanged");
+    }
+
+    #[test]
+    fn scan_finds_lines_and_dangerous_characters_at_any_offset() {
+        let line_starts = |text: &str| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1))
+                .collect::<Vec<_>>()
+        };
+        let samples = [
+            "",
+            "a",
+            "\n",
+            "flow a -> b.p\n\n  x\r\n\ty ü € 𝄞\n",
+            "a\u{7f}",
+            "a\u{85}b",
+            "a\u{202e}b",
+            "a\u{2069}",
+            "a\u{206a}\u{2028}\u{a0}\u{100}",
+            "\u{1b}[31m",
+        ];
+        for sample in samples {
+            for pad in 0..9 {
+                let text = format!("{}{sample}{}", " ".repeat(pad), "x".repeat(pad));
+                let (starts, dangerous) = scan(&text);
+                assert_eq!(starts, line_starts(&text), "{text:?}");
+                assert_eq!(dangerous, text.chars().any(is_dangerous_char), "{text:?}");
+            }
+        }
+        for byte in 0..=0x7f_u8 {
+            let word = u64::from_le_bytes([b'a', b'b', byte, b'c', b'd', b'e', b'f', b'g']);
+            assert_eq!(
+                has_special_byte(word),
+                !(0x20..0x7f).contains(&byte),
+                "{byte:#x}"
+            );
+        }
     }
 }

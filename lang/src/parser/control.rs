@@ -101,3 +101,21 @@ fn control_char_name(c: char) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parser skips this check for files in which `Sources::add` found no dangerous
+    /// character: the two sets must be the same.
+    #[test]
+    fn forbidden_is_what_sources_call_dangerous() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            assert_eq!(
+                is_forbidden_char(c),
+                crate::source::is_dangerous_char(c),
+                "{c:?}"
+            );
+        }
+    }
+}
