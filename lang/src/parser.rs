@@ -63,9 +63,12 @@ pub(crate) fn parse_all(sources: &Sources, fast_paths: bool) -> (Policy, Vec<Dia
         })
         .collect();
     let skipped = files.len() != sources.len();
-    let mut policy = Policy::default();
+    let parsed = parse_files_in_parallel(&files, fast_paths);
+    let mut policy = Policy {
+        items: Vec::with_capacity(parsed.iter().map(|(items, _)| items.len()).sum()),
+    };
     let mut diags = Vec::new();
-    for (items, file_diags) in parse_files_in_parallel(&files, fast_paths) {
+    for (items, file_diags) in parsed {
         policy.items.extend(items);
         diags.extend(file_diags);
     }
@@ -152,12 +155,13 @@ fn parse_file(
         0
     };
     let mut errors = 0;
+    let mut scratch = fast::Scratch::default();
     loop {
         pos = skip_trivia(text, pos);
         if pos >= text.len() {
             break;
         }
-        if fast_paths && let Some((item, end)) = fast::declaration(file, text, pos) {
+        if fast_paths && let Some((item, end)) = fast::declaration(file, text, pos, &mut scratch) {
             items.push(item);
             pos = end;
             continue;
@@ -196,7 +200,7 @@ fn parse_file(
 /// See [`crate::fast_path_reads`].
 pub(crate) fn fast_path_reads(text: &str) -> bool {
     let pos = skip_trivia(text, 0);
-    fast::declaration(FileId(0), text, pos).is_some()
+    fast::declaration(FileId(0), text, pos, &mut fast::Scratch::default()).is_some()
 }
 
 /// Why an item did not parse: where (file offset) and what the parser expected there.

@@ -15,15 +15,27 @@ mod reader;
 mod service;
 
 use self::reader::Reader;
-use crate::ast::Item;
+use crate::ast::{Carried, Item};
 use crate::span::FileId;
+
+/// Buffers reused from one declaration to the next, so that the lists of the syntax tree can be
+/// allocated at their final size (a large policy holds hundreds of thousands of them).
+#[derive(Default)]
+pub(super) struct Scratch {
+    carries: Vec<Carried>,
+}
 
 /// Reads a flow or service declaration at `pos`; returns it and the offset just after its last
 /// token.
-pub(super) fn declaration(file: FileId, text: &str, pos: usize) -> Option<(Item, usize)> {
+pub(super) fn declaration(
+    file: FileId,
+    text: &str,
+    pos: usize,
+    scratch: &mut Scratch,
+) -> Option<(Item, usize)> {
     let mut r = Reader::new(file, text, pos);
     let item = match r.peek()? {
-        b'f' => Item::Flow(flow::flow(&mut r)?),
+        b'f' => Item::Flow(flow::flow(&mut r, &mut scratch.carries)?),
         b's' | b'e' => Item::Service(service::service(&mut r)?),
         _ => return None,
     };

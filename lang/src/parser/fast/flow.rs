@@ -4,8 +4,9 @@
 use super::reader::Reader;
 use crate::ast::{Carried, FlowDecl, MaskArg, MaskStrategy, MaskValue, Transform, TransformKind};
 
-/// `flow_decl`.
-pub(super) fn flow(r: &mut Reader<'_>) -> Option<FlowDecl> {
+/// `flow_decl`; `carries` is a buffer for the carried classes.
+pub(super) fn flow(r: &mut Reader<'_>, carries: &mut Vec<Carried>) -> Option<FlowDecl> {
+    carries.clear();
     let start = r.keyword("flow")?;
     r.trivia();
     let source = r.ident()?;
@@ -31,7 +32,7 @@ pub(super) fn flow(r: &mut Reader<'_>) -> Option<FlowDecl> {
             if r.punct(b'}').is_some() {
                 break;
             } else if r.keyword("carries").is_some() {
-                carries(r, &mut flow.carries)?;
+                carries_list(r, carries)?;
             } else if flow.purpose.is_none() && r.keyword("purpose").is_some() {
                 r.trivia();
                 flow.purpose = Some(r.ident()?);
@@ -40,12 +41,13 @@ pub(super) fn flow(r: &mut Reader<'_>) -> Option<FlowDecl> {
             }
         }
     }
+    flow.carries = carries.drain(..).collect();
     flow.span = r.span_from(start);
     Some(flow)
 }
 
 /// The list after `carries`: `carried (, carried)*`.
-fn carries(r: &mut Reader<'_>, list: &mut Vec<Carried>) -> Option<()> {
+fn carries_list(r: &mut Reader<'_>, list: &mut Vec<Carried>) -> Option<()> {
     loop {
         r.trivia();
         list.push(carried(r)?);

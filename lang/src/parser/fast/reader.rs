@@ -95,15 +95,10 @@ impl<'t> Reader<'t> {
         if !(first.is_ascii_alphabetic() || first == b'_') {
             return None;
         }
-        let mut end = start + 1;
-        loop {
-            match self.bytes.get(end) {
-                Some(&b) if is_name_byte(b) => end += 1,
-                Some(b'-') if self.bytes.get(end + 1).is_some_and(|&b| is_name_byte(b)) => {
-                    end += 2;
-                }
-                _ => break,
-            }
+        let mut end = self.run(start + 1, is_name_byte);
+        // `a-b` is one name, `a->b` two: a hyphen must be followed by a name character.
+        while self.bytes.get(end) == Some(&b'-') && self.name_byte_at(end + 1) {
+            end = self.run(end + 2, is_name_byte);
         }
         let text = self.text.get(start..end)?;
         if text.len() > MAX_NAME_CHARS || is_keyword(text) {
@@ -221,8 +216,19 @@ impl<'t> Reader<'t> {
 
 /// The grammar's `ident_char`.
 fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+    NAME_BYTES[usize::from(b)]
 }
+
+/// [`is_name_byte`] as a table: it is the innermost loop of reading names.
+static NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric() || b == b'_' as usize;
+        b += 1;
+    }
+    table
+};
 
 /// A byte after which a keyword would not end (`kw_end` fails): `portal`, `port-a`.
 fn ends_keyword_not(b: u8) -> bool {
@@ -231,58 +237,34 @@ fn ends_keyword_not(b: u8) -> bool {
 
 /// The words of the grammar's `kw_*` rules. pest reads a name spelt like one as a name (`port
 /// purpose 1/tcp`); the fast paths leave such names to pest rather than reason about where a
-/// keyword could also start something else.
+/// keyword could also start something else. Grouped by length: every name is looked up.
 pub(super) fn is_keyword(word: &str) -> bool {
-    matches!(
-        word,
-        "controller"
-            | "trust_domain"
-            | "firewall_default"
-            | "severity"
-            | "data"
-            | "site"
-            | "external"
-            | "service"
-            | "flow"
-            | "transfer"
-            | "waive"
-            | "basis"
-            | "category"
-            | "subjects"
-            | "mask"
-            | "country"
-            | "in"
-            | "carries"
-            | "hosts"
-            | "port"
-            | "store"
-            | "purpose"
-            | "operator"
-            | "certified"
-            | "sector"
-            | "firewall"
-            | "management"
-            | "from"
-            | "retain"
-            | "table"
-            | "for"
-            | "hashed"
-            | "tokenized"
-            | "redacted"
-            | "masked"
-            | "with"
-            | "anonymized"
-            | "mechanism"
-            | "scc"
-            | "module"
-            | "derogation"
-            | "recipient"
-            | "reference"
-            | "on"
-            | "until"
-            | "reason"
-            | "owner"
-    )
+    let candidates: &[&str] = match word.len() {
+        2 => &["in", "on"],
+        3 => &["for", "scc"],
+        4 => &["data", "site", "flow", "mask", "port", "from", "with"],
+        5 => &[
+            "waive", "basis", "hosts", "store", "table", "until", "owner",
+        ],
+        6 => &["sector", "retain", "hashed", "masked", "module", "reason"],
+        7 => &["service", "country", "carries", "purpose"],
+        8 => &[
+            "severity", "external", "transfer", "category", "subjects", "operator", "firewall",
+            "redacted",
+        ],
+        9 => &[
+            "certified",
+            "tokenized",
+            "mechanism",
+            "recipient",
+            "reference",
+        ],
+        10 => &["controller", "management", "anonymized", "derogation"],
+        12 => &["trust_domain"],
+        16 => &["firewall_default"],
+        _ => &[],
+    };
+    candidates.contains(&word)
 }
 
 #[cfg(test)]
