@@ -3,7 +3,7 @@
 //!
 //! For a directory of rulesets (`nftables/**/*.nft` with their `.json` twins), in a throwaway
 //! network namespace: load the text form, load it again over itself, read the table back with
-//! `nft -j list table inet ward`; flush; the same with the JSON form; the two read-backs must be
+//! `nft -j list ruleset` (ward's table is all there is); flush; the same with the JSON form; the two read-backs must be
 //! equal (handles aside). The directories are `generated-fixtures/<example>/nftables/` for every
 //! example (the reviewed bytes themselves), and test policies (one with a hostile policy name)
 //! generated through the library.
@@ -106,10 +106,12 @@ fn prefix_lengths_policy() -> String {
     policy
 }
 
-/// `nft -j list table inet ward` without handles and metainfo: the kernel state to compare.
+/// `nft -j list ruleset` without handles and metainfo: the kernel state to compare. The
+/// namespace is flushed before each load, so this is the ward table the file loaded, whatever
+/// its family (`inet` for hosts, `ip` or `ip6` for the gateway).
 fn read_back(lab: &Lab) -> serde_json::Value {
     let out = lab
-        .exec(Target::Hub, "nft", &["-j", "list", "table", "inet", "ward"])
+        .exec(Target::Hub, "nft", &["-j", "list", "ruleset"])
         .unwrap();
     assert!(
         out.status.success(),
@@ -203,11 +205,13 @@ fn every_example_ruleset_loads_in_both_forms() {
         dir.path(),
     );
     loaded += check_directory(&lab, dir.path());
+    // The hostile policy name created no table: after every load, ward's tables are all there
+    // is (the namespace is flushed between files, so one remains).
     let tables = lab.exec(Target::Hub, "nft", &["list", "tables"]).unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&tables.stdout).trim(),
-        "table inet ward",
-        "only ward's table"
+    let tables = String::from_utf8_lossy(&tables.stdout);
+    assert!(
+        ["table inet ward", "table ip ward", "table ip6 ward"].contains(&tables.trim()),
+        "only ward's table: {tables}"
     );
     println!(
         "loaded {loaded} rulesets, text and JSON, twice each, in {:.1?}",
@@ -236,7 +240,8 @@ fn replacement_revokes_a_removed_flow() {
     for ruleset in [
         "nftables/hosts/api",
         "nftables/hosts/web",
-        "nftables/gateway",
+        "nftables/gateway-ipv4",
+        "nftables/gateway-ipv6",
     ] {
         for (json1, json2) in [(false, false), (true, true), (false, true), (true, false)] {
             let file = |dir: &Path, json: bool| {
@@ -338,10 +343,10 @@ fn scale() {
                 .map(|a| a.contents.len())
                 .sum()
         };
-        let gateway = |ext: &str| {
+        let gateway = |family: &str, ext: &str| {
             artifacts
                 .iter()
-                .find(|a| a.path == format!("nftables/gateway.{ext}"))
+                .find(|a| a.path == format!("nftables/gateway-{family}.{ext}"))
                 .unwrap()
         };
         let elements = |text: &str| text.lines().filter(|l| l.contains(" comment \"")).count();
@@ -364,7 +369,7 @@ fn scale() {
             .unwrap();
         println!(
             "\n{services} services ({}), {} flows{}: analyse {analyse:.2?}; nftables::emit {best:.3?} wall, {best_cpu:.2} s CPU (best of 3), \
-             {} files, {:.1} MB text + {:.1} MB JSON; gateway {} elements, {} rules in forward; \
+             {} files, {:.1} MB text + {:.1} MB JSON; gateway {} + {} elements (IPv4 + IPv6), {} + {} rules in forward; \
              host rules input/output {}/{}; largest host ruleset {:.0} KB, {} elements",
             services - synth.external_services,
             synth.flows,
@@ -376,8 +381,10 @@ fn scale() {
             artifacts.len(),
             bytes(".nft") as f64 / 1e6,
             bytes(".json") as f64 / 1e6,
-            elements(&gateway("nft").contents),
-            rules(&gateway("nft").contents, "forward"),
+            elements(&gateway("ipv4", "nft").contents),
+            elements(&gateway("ipv6", "nft").contents),
+            rules(&gateway("ipv4", "nft").contents, "forward"),
+            rules(&gateway("ipv6", "nft").contents, "forward"),
             rules(&host.contents, "input"),
             rules(&host.contents, "output"),
             largest_host.0 as f64 / 1e3,
@@ -385,33 +392,37 @@ fn scale() {
         );
         let dir = tempfile::tempdir().unwrap();
         for (ext, json) in [("nft", false), ("json", true)] {
-            let path = dir.path().join(format!("gateway.{ext}"));
-            std::fs::write(&path, &gateway(ext).contents).unwrap();
+            // As on a dual-stack router: the IPv4 file, then the IPv6 file, each its own
+            // transaction (and its own nft process).
             lab.nft_flush(Target::Hub).unwrap();
-            let path = path.to_string_lossy().into_owned();
-            let mut args = vec!["-v", "nft"];
-            if json {
-                args.push("-j");
+            for family in ["ipv4", "ipv6"] {
+                let path = dir.path().join(format!("gateway-{family}.{ext}"));
+                std::fs::write(&path, &gateway(family, ext).contents).unwrap();
+                let path = path.to_string_lossy().into_owned();
+                let mut args = vec!["-v", "nft"];
+                if json {
+                    args.push("-j");
+                }
+                args.extend(["-f", path.as_str()]);
+                let out = lab.exec(Target::Hub, "/usr/bin/time", &args).unwrap();
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                assert!(out.status.success(), "{stderr}");
+                let field = |name: &str| {
+                    stderr
+                        .lines()
+                        .find_map(|l| l.trim().strip_prefix(name))
+                        .unwrap_or("?")
+                        .trim()
+                        .to_string()
+                };
+                println!(
+                    "  gateway-{family}.{ext}: nft -f {} wall, {} s user, {} s system, max RSS {} KB",
+                    field("Elapsed (wall clock) time (h:mm:ss or m:ss):"),
+                    field("User time (seconds):"),
+                    field("System time (seconds):"),
+                    field("Maximum resident set size (kbytes):"),
+                );
             }
-            args.extend(["-f", path.as_str()]);
-            let out = lab.exec(Target::Hub, "/usr/bin/time", &args).unwrap();
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            assert!(out.status.success(), "{stderr}");
-            let field = |name: &str| {
-                stderr
-                    .lines()
-                    .find_map(|l| l.trim().strip_prefix(name))
-                    .unwrap_or("?")
-                    .trim()
-                    .to_string()
-            };
-            println!(
-                "  gateway {ext}: nft -f {} wall, {} s user, {} s system, max RSS {} KB",
-                field("Elapsed (wall clock) time (h:mm:ss or m:ss):"),
-                field("User time (seconds):"),
-                field("System time (seconds):"),
-                field("Maximum resident set size (kbytes):"),
-            );
         }
     }
 }

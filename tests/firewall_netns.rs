@@ -234,13 +234,15 @@ fn run_policy(tag: &str, sources: &Sources, policy_name: &str) -> BTreeSet<Strin
             }
         }
         if phase.starts_with("gateway") || json {
-            let path = if json {
-                "nftables/gateway.json"
-            } else {
-                "nftables/gateway.nft"
-            };
-            lab.nft_apply(Target::Hub, &artifacts[path], json)
-                .unwrap_or_else(|e| panic!("{phase}: gateway: {e}"));
+            // One table per address family, as on a dual-stack router.
+            for family in ["ipv4", "ipv6"] {
+                let path = format!(
+                    "nftables/gateway-{family}.{}",
+                    if json { "json" } else { "nft" }
+                );
+                lab.nft_apply(Target::Hub, &artifacts[&path], json)
+                    .unwrap_or_else(|e| panic!("{phase}: {path}: {e}"));
+            }
         }
         let cases = if phase.starts_with("host rulesets") {
             &by_hosts

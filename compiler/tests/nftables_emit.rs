@@ -112,8 +112,10 @@ fn artifacts_per_internal_service_and_gateway() {
     assert_eq!(
         paths,
         [
-            "nftables/gateway.json",
-            "nftables/gateway.nft",
+            "nftables/gateway-ipv4.json",
+            "nftables/gateway-ipv4.nft",
+            "nftables/gateway-ipv6.json",
+            "nftables/gateway-ipv6.nft",
             "nftables/hosts/api.json",
             "nftables/hosts/api.nft",
             "nftables/hosts/db.json",
@@ -133,7 +135,8 @@ fn snapshots() {
     insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
         insta::assert_snapshot!("nftables_api_ports_mode", out["nftables/hosts/api.nft"]);
         insta::assert_snapshot!("nftables_db_host_mode", out["nftables/hosts/db.nft"]);
-        insta::assert_snapshot!("nftables_gateway", out["nftables/gateway.nft"]);
+        insta::assert_snapshot!("nftables_gateway_ipv4", out["nftables/gateway-ipv4.nft"]);
+        insta::assert_snapshot!("nftables_gateway_ipv6", out["nftables/gateway-ipv6.nft"]);
         insta::assert_snapshot!("nftables_api_json", out["nftables/hosts/api.json"]);
     });
 }
@@ -164,7 +167,8 @@ fn blocked_flows_never_become_elements() {
     for path in [
         "nftables/hosts/api.nft",
         "nftables/hosts/web.nft",
-        "nftables/gateway.nft",
+        "nftables/gateway-ipv4.nft",
+        "nftables/gateway-ipv6.nft",
     ] {
         let accepting = element_lines(&out[path])
             .into_iter()
@@ -172,7 +176,7 @@ fn blocked_flows_never_become_elements() {
         assert_eq!(accepting.count(), 0, "{path}");
     }
     assert!(
-        element_lines(&out["nftables/gateway.nft"])
+        element_lines(&out["nftables/gateway-ipv4.nft"])
             .contains(&"198.18.22.0 . 8080 comment \"port api.plain\",")
     );
     // The header says why it is missing.
@@ -224,14 +228,26 @@ fn json_twin_has_the_same_elements_and_parses_as_nft_json() {
     }
 }
 
+/// The table family a ruleset replaces: `inet` for hosts, one family per gateway file.
+fn table_family(path: &str) -> &'static str {
+    if path.contains("gateway-ipv4") {
+        "ip"
+    } else if path.contains("gateway-ipv6") {
+        "ip6"
+    } else {
+        "inet"
+    }
+}
+
 #[test]
 fn atomic_replacement_preamble() {
     for (path, contents) in emit(POLICY) {
+        let family = table_family(&path);
         if path.ends_with(".nft") {
             assert!(
-                contents.contains(
-                    "\ntable inet ward {}\ndelete table inet ward\n\ntable inet ward {\n"
-                ),
+                contents.contains(&format!(
+                    "\ntable {family} ward {{}}\ndelete table {family} ward\n\ntable {family} ward {{\n"
+                )),
                 "{path}"
             );
             assert!(
@@ -241,7 +257,7 @@ fn atomic_replacement_preamble() {
         } else {
             let doc: serde_json::Value = serde_json::from_str(&contents).unwrap();
             let cmds = doc["nftables"].as_array().unwrap();
-            let table = serde_json::json!({"family": "inet", "name": "ward"});
+            let table = serde_json::json!({"family": family, "name": "ward"});
             assert_eq!(
                 cmds[1],
                 serde_json::json!({"add": {"table": table}}),
@@ -311,7 +327,9 @@ fn ports_mode_and_host_mode() {
         api.contains("limit rate 10/second burst 20 packets log prefix \"ward lab/api in drop: \"")
     );
     assert!(api.contains("log prefix \"ward lab/api out drop: \""));
-    assert!(out["nftables/gateway.nft"].contains("log prefix \"ward lab/gateway fwd drop: \""));
+    for gateway in ["nftables/gateway-ipv4.nft", "nftables/gateway-ipv6.nft"] {
+        assert!(out[gateway].contains("log prefix \"ward lab/gateway fwd drop: \""));
+    }
 }
 
 #[test]
@@ -328,7 +346,8 @@ fn rules_per_chain_do_not_grow_with_flows() {
     for (path, chain) in [
         ("nftables/hosts/api.nft", "input"),
         ("nftables/hosts/api.nft", "output"),
-        ("nftables/gateway.nft", "forward"),
+        ("nftables/gateway-ipv4.nft", "forward"),
+        ("nftables/gateway-ipv6.nft", "forward"),
     ] {
         assert_eq!(
             rules_of(&few[path], chain).len(),
@@ -353,7 +372,7 @@ fn empty_sets_have_no_element_list() {
     assert_eq!(element_lines(text), ["7000 comment \"port alone.p\""]);
     let json = &out["nftables/hosts/alone.json"];
     assert!(!json.contains("\"elem\":[]"));
-    let gateway = &out["nftables/gateway.nft"];
+    let gateway = &out["nftables/gateway-ipv4.nft"];
     assert!(gateway.contains("\tset flows4_tcp {\n\t\ttype ipv4_addr . ipv4_addr . inet_service\n\t\tflags interval\n\t\tcounter\n\t}\n"));
 }
 
@@ -528,7 +547,7 @@ fn gateway_exact_match_sets_are_capped_and_cover_every_flow() {
         }
     }
     let out = emit(&policy);
-    let gateway = &out["nftables/gateway.nft"];
+    let gateway = &out["nftables/gateway-ipv4.nft"];
     let exact_sets = gateway
         .lines()
         .filter(|l| l.starts_with("\tset flows4_tcp_"))
@@ -548,7 +567,7 @@ fn gateway_exact_match_sets_are_capped_and_cover_every_flow() {
     assert!(rules.iter().any(|r| r.starts_with("ip saddr & 255.255.255.0 . ip daddr & 255.255.255.128 . tcp dport @flows4_tcp_24_25 accept")), "{rules:#?}");
     // JSON has the same masks.
     assert!(
-        out["nftables/gateway.json"]
+        out["nftables/gateway-ipv4.json"]
             .contains(r#"{"&":[{"payload":{"protocol":"ip","field":"saddr"}},"255.255.255.0"]}"#)
     );
 }

@@ -18,10 +18,14 @@
 
 use super::index::Index;
 use super::interval::{IpText, Iv, Out};
-use super::plan::{FieldType, Payload, Rule, Ruleset, Set, Stmt, Verdict};
+use super::plan::{FieldType, Payload, Rule, Ruleset, Set, Stmt, TableFamily, Verdict};
 
-/// `{"family":"inet","table":"ward"` without the closing brace.
-const IN_TABLE: &str = r#""family":"inet","table":"ward""#;
+/// `"family":"inet","table":"ward"` (or `ip`, `ip6`): the members naming ward's table.
+fn in_table(out: &mut Out, table: TableFamily) {
+    out.push_str("\"family\":\"");
+    out.push_str(table.keyword());
+    out.push_str("\",\"table\":\"ward\"");
+}
 
 /// Renders a ruleset as nft JSON.
 pub fn render(ix: &Index<'_>, rs: &Ruleset<'_>) -> String {
@@ -34,16 +38,23 @@ pub fn render(ix: &Index<'_>, rs: &Ruleset<'_>) -> String {
 fn render_into(out: &mut Out, ix: &Index<'_>, rs: &Ruleset<'_>) {
     out.push_str("{\"nftables\":[\n");
     out.push_str("{\"metainfo\":{\"json_schema_version\":1}},\n");
-    out.push_str("{\"add\":{\"table\":{\"family\":\"inet\",\"name\":\"ward\"}}},\n");
-    out.push_str("{\"delete\":{\"table\":{\"family\":\"inet\",\"name\":\"ward\"}}},\n");
-    out.push_str("{\"add\":{\"table\":{\"family\":\"inet\",\"name\":\"ward\"}}}");
+    for (i, command) in ["add", "delete", "add"].into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(",\n");
+        }
+        out.push_str("{\"");
+        out.push_str(command);
+        out.push_str("\":{\"table\":{\"family\":\"");
+        out.push_str(rs.table.keyword());
+        out.push_str("\",\"name\":\"ward\"}}}");
+    }
     for set in &rs.sets {
         out.push_str(",\n");
-        write_set(out, ix, set);
+        write_set(out, ix, rs.table, set);
     }
     for chain in &rs.chains {
         out.push_str(",\n{\"add\":{\"chain\":{");
-        out.push_str(IN_TABLE);
+        in_table(out, rs.table);
         out.push_str(",\"name\":");
         string(out, chain.name);
         if let Some(base) = chain.base {
@@ -57,7 +68,7 @@ fn render_into(out: &mut Out, ix: &Index<'_>, rs: &Ruleset<'_>) {
     for chain in &rs.chains {
         for rule in &chain.rules {
             out.push_str(",\n{\"add\":{\"rule\":{");
-            out.push_str(IN_TABLE);
+            in_table(out, rs.table);
             out.push_str(",\"chain\":");
             string(out, chain.name);
             out.push_str(",\"expr\":");
@@ -68,9 +79,9 @@ fn render_into(out: &mut Out, ix: &Index<'_>, rs: &Ruleset<'_>) {
     out.push_str("\n]}\n");
 }
 
-fn write_set(out: &mut Out, ix: &Index<'_>, set: &Set<'_>) {
+fn write_set(out: &mut Out, ix: &Index<'_>, table: TableFamily, set: &Set<'_>) {
     out.push_str("{\"add\":{\"set\":{");
-    out.push_str(IN_TABLE);
+    in_table(out, table);
     out.push_str(",\"name\":");
     string(out, &set.name);
     out.push_str(",\"type\":");

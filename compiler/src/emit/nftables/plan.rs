@@ -21,8 +21,39 @@ pub const LOG_RATE_PER_SECOND: u32 = 10;
 /// Burst of drop log lines before [`LOG_RATE_PER_SECOND`] applies.
 pub const LOG_BURST: u32 = 20;
 
-/// A complete `table inet ward`.
+/// The nftables family of a ward table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFamily {
+    /// IPv4 and IPv6 in one table: the host rulesets.
+    Inet,
+    /// One address family per table: the gateway rulesets, whose flow sets are big enough that
+    /// loading both families in one transaction doubles nft's peak memory.
+    Ip,
+    Ip6,
+}
+
+impl TableFamily {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            TableFamily::Inet => "inet",
+            TableFamily::Ip => "ip",
+            TableFamily::Ip6 => "ip6",
+        }
+    }
+
+    /// The family of the one-family table for addresses of `family`.
+    pub fn of(family: Family) -> TableFamily {
+        match family {
+            Family::V4 => TableFamily::Ip,
+            Family::V6 => TableFamily::Ip6,
+        }
+    }
+}
+
+/// A complete `table <family> ward`.
 pub struct Ruleset<'a> {
+    /// `inet` for hosts; `ip` or `ip6` for the gateway.
+    pub table: TableFamily,
     /// `#` lines at the top of the text form (sanitised).
     pub header: Vec<Cow<'static, str>>,
     pub sets: Vec<Set<'a>>,
@@ -573,6 +604,7 @@ pub fn host<'a>(ix: &'a Index<'a>, service: ServiceId) -> Ruleset<'a> {
     involved.dedup();
     header.extend(ix.not_enforced(involved.into_iter()));
     Ruleset {
+        table: TableFamily::Inet,
         header,
         sets,
         chains,

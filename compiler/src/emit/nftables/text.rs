@@ -1,7 +1,7 @@
 //! The text form (`nft -f`): the primary artifact, with `#` comments for the reader.
 //!
 //! The file declares the table, deletes it and declares it in full, so that `nft -f` replaces
-//! whatever `table inet ward` was loaded before in one transaction (never `flush table`, which
+//! whatever `table <family> ward` was loaded before in one transaction (never `flush table`, which
 //! keeps old set elements on nft 1.0.6). Sets without elements have no `elements` clause
 //! (`elements = { }` is a syntax error).
 
@@ -22,7 +22,12 @@ pub fn render(ix: &Index<'_>, rs: &Ruleset<'_>) -> String {
             out.push(b'\n');
         }
     }
-    out.push_str("\ntable inet ward {}\ndelete table inet ward\n\ntable inet ward {\n");
+    let table = rs.table.keyword();
+    for line in ["\ntable ", " ward {}\ndelete table ", " ward\n\ntable "] {
+        out.push_str(line);
+        out.push_str(table);
+    }
+    out.push_str(" ward {\n");
     for (i, set) in rs.sets.iter().enumerate() {
         if i > 0 {
             out.push(b'\n');
