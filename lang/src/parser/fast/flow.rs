@@ -41,7 +41,9 @@ pub(super) fn flow(r: &mut Reader<'_>, carries: &mut Vec<Carried>) -> Option<Flo
             }
         }
     }
-    flow.carries = carries.drain(..).collect();
+    // Moved out one by one into a list of the exact size; the buffer keeps its capacity.
+    flow.carries = Vec::with_capacity(carries.len());
+    flow.carries.extend(carries.drain(..));
     flow.span = r.span_from(start);
     Some(flow)
 }
