@@ -43,7 +43,7 @@ pub(super) fn flow(r: &mut Reader<'_>, carries: &mut Vec<Carried>) -> Option<Flo
     }
     // Moved out one by one into a list of the exact size; the buffer keeps its capacity.
     flow.carries = Vec::with_capacity(carries.len());
-    flow.carries.extend(carries.drain(..));
+    flow.carries.append(carries);
     flow.span = r.span_from(start);
     Some(flow)
 }
