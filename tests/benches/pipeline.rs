@@ -29,6 +29,11 @@ use ward_compiler::reference::Reference;
 use ward_lang::{Diagnostic, Sources, ast};
 use ward_tests::synth::{self, SynthSpec};
 
+/// The allocator the `ward` binary uses (see `compiler/src/main.rs`), so that the bench
+/// measures what ward runs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `(services, flows)`: 10 flows per service, 10× more of both at each step.
 const SIZES: &[(usize, usize)] = &[(1_000, 10_000), (10_000, 100_000), (100_000, 1_000_000)];
 /// The size of the smoke test.
