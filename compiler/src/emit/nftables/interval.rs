@@ -324,6 +324,16 @@ impl Out {
         self.text
     }
 
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Empties the buffer, keeping its allocation.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.last = None;
+    }
+
     /// A decimal number.
     pub fn num(&mut self, n: u32) {
         let mut buf = [0u8; 10];

@@ -31,11 +31,12 @@ fn in_table(out: &mut Out, table: TableFamily) {
 pub fn render(ix: &Index<'_>, rs: &Ruleset<'_>) -> String {
     let elements: usize = rs.sets.iter().map(|s| s.elements.len()).sum();
     let mut out = Out::with_capacity(12_288 + elements * 180);
-    render_into(&mut out, ix, rs);
+    render_to(&mut out, ix, rs);
     out.into_string()
 }
 
-fn render_into(out: &mut Out, ix: &Index<'_>, rs: &Ruleset<'_>) {
+/// Appends a ruleset as nft JSON to `out`.
+pub fn render_to(out: &mut Out, ix: &Index<'_>, rs: &Ruleset<'_>) {
     out.push_str("{\"nftables\":[\n");
     out.push_str("{\"metainfo\":{\"json_schema_version\":1}},\n");
     for (i, command) in ["add", "delete", "add"].into_iter().enumerate() {

@@ -12,7 +12,13 @@ use super::plan::{FieldType, Rule, Ruleset, Set, Stmt, Verdict};
 /// Renders a ruleset as nft text.
 pub fn render(ix: &Index<'_>, rs: &Ruleset<'_>) -> String {
     let elements: usize = rs.sets.iter().map(|s| s.elements.len()).sum();
-    let mut out = Out::with_capacity(6144 + elements * 100);
+    let mut out = Out::with_capacity(6144 + elements * 110);
+    render_to(&mut out, ix, rs);
+    out.into_string()
+}
+
+/// Appends a ruleset as nft text to `out`.
+pub fn render_to(out: &mut Out, ix: &Index<'_>, rs: &Ruleset<'_>) {
     for line in &rs.header {
         if line.is_empty() {
             out.push_str("#\n");
@@ -32,7 +38,7 @@ pub fn render(ix: &Index<'_>, rs: &Ruleset<'_>) -> String {
         if i > 0 {
             out.push(b'\n');
         }
-        write_set(&mut out, ix, set);
+        write_set(out, ix, set);
     }
     for chain in &rs.chains {
         out.push_str("\n\tchain ");
@@ -47,13 +53,12 @@ pub fn render(ix: &Index<'_>, rs: &Ruleset<'_>) -> String {
         }
         for rule in &chain.rules {
             out.push_str("\t\t");
-            write_rule(&mut out, rs, rule);
+            write_rule(out, rs, rule);
             out.push(b'\n');
         }
         out.push_str("\t}\n");
     }
     out.push_str("}\n");
-    out.into_string()
 }
 
 fn write_set(out: &mut Out, ix: &Index<'_>, set: &Set<'_>) {
