@@ -373,7 +373,7 @@ fn empty_sets_have_no_element_list() {
     let json = &out["nftables/hosts/alone.json"];
     assert!(!json.contains("\"elem\":[]"));
     let gateway = &out["nftables/gateway-ipv4.nft"];
-    assert!(gateway.contains("\tset flows4_tcp {\n\t\ttype ipv4_addr . ipv4_addr . inet_service\n\t\tflags interval\n\t\tcounter\n\t}\n"));
+    assert!(gateway.contains("\tset flows4_tcp {\n\t\ttype ipv4_addr . ipv4_addr . inet_service\n\t\tflags interval\n\t}\n"), "{gateway}");
 }
 
 #[test]
@@ -564,7 +564,7 @@ fn gateway_exact_match_sets_are_capped_and_cover_every_flow() {
         5
     );
     // An exact-match set's rule masks the addresses with its prefix lengths.
-    assert!(rules.iter().any(|r| r.starts_with("ip saddr & 255.255.255.0 . ip daddr & 255.255.255.128 . tcp dport @flows4_tcp_24_25 accept")), "{rules:#?}");
+    assert!(rules.iter().any(|r| r.starts_with("ip saddr & 255.255.255.0 . ip daddr & 255.255.255.128 . tcp dport @flows4_tcp_24_25 counter accept")), "{rules:#?}");
     // JSON has the same masks.
     assert!(
         out["nftables/gateway-ipv4.json"]
