@@ -1,4 +1,9 @@
 //! Flows: `source -> target.port`, the classes they carry and what is done to them.
+//!
+//! Two passes: [`quiet`] resolves, in parallel, every flow that needs no diagnostic; the rest
+//! are resolved here, one after the other, with their diagnostics.
+
+mod quiet;
 
 use ward_lang::ast::{self, TransformKind};
 use ward_lang::{Diagnostic, Span};
@@ -15,14 +20,22 @@ pub(super) fn resolve_flows<'a>(cx: &mut Resolver<'a>, decls: &[&'a ast::FlowDec
     // One packed (source, target, port, index into `flows`) per flow: sorting 16-byte keys
     // is several times faster than sorting the flows themselves.
     let mut keys: Vec<u128> = Vec::with_capacity(decls.len());
-    for decl in decls {
-        let head = head(cx, decl);
-        // The body is resolved even when the head is not: its names are independent mistakes.
-        let carries = carries(cx, decl);
-        let purpose = decl
-            .purpose
-            .as_ref()
-            .and_then(|p| cx.purpose(p).map(|id| Spanned::new(id, p.span)));
+    let resolved = quiet::resolve_quietly(cx, decls);
+    for (decl, quiet) in decls.iter().zip(resolved) {
+        let (head, carries, purpose) = match quiet {
+            Some(q) => (Some(q.head), q.carries, q.purpose),
+            None => {
+                let head = head(cx, decl);
+                // The body is resolved even when the head is not: its names are independent
+                // mistakes.
+                let carries = carries(cx, decl);
+                let purpose = decl
+                    .purpose
+                    .as_ref()
+                    .and_then(|p| cx.purpose(p).map(|id| Spanned::new(id, p.span)));
+                (head, carries, purpose)
+            }
+        };
         if let Some((source, target, port)) = head {
             let key = [source.0, target.0, port.0, index(flows.len())];
             keys.push(
