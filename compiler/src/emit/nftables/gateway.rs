@@ -6,7 +6,7 @@
 //! exact-match sets where possible ([`add_split`]).
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::model::FirewallMode;
 
@@ -130,13 +130,8 @@ pub fn gateway<'a>(ix: &'a Index<'a>, family: Family) -> Ruleset<'a> {
         // Counted per rule, not per element: a per-element counter costs the kernel a
         // per-CPU allocation for each of the (here ~100,000) elements, about a quarter of the
         // load time of a large gateway ruleset. The host rulesets count per flow.
-        let count_accept = |lookup| {
-            Rule::new(&[
-                lookup,
-                Stmt::Counter,
-                Stmt::Verdict(Verdict::Accept),
-            ])
-        };
+        let count_accept =
+            |lookup| Rule::new(&[lookup, Stmt::Counter, Stmt::Verdict(Verdict::Accept)]);
         add_split(
             &mut sets,
             &mut rules,
@@ -320,17 +315,18 @@ fn add_split<'a>(
     chosen.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
     chosen.truncate(MAX_EXACT_SETS);
     chosen.sort_by_key(|c| c.0);
-    let mut exact = vec![false; elements.items.len()];
-    for (_, items) in &chosen {
+    // Per item: 0 for the interval set, `k + 1` for the `k`-th exact-match set.
+    let mut target = vec![0u8; elements.items.len()];
+    for (k, (_, items)) in chosen.iter().enumerate() {
         for &i in items {
-            if let Some(e) = exact.get_mut(i) {
-                *e = true;
+            if let Some(t) = target.get_mut(i) {
+                *t = k as u8 + 1;
             }
         }
     }
-    let pick_items = |keep: &dyn Fn(usize) -> bool| -> Elements<Label> {
-        let mut out = Elements::default();
-        for (_, item) in elements.items.iter().enumerate().filter(|(i, _)| keep(*i)) {
+    let mut parts: Vec<Elements<Label>> = (0..=chosen.len()).map(|_| Elements::default()).collect();
+    for (item, &t) in elements.items.iter().zip(&target) {
+        if let Some(out) = parts.get_mut(usize::from(t)) {
             let start = out.labels.len() as u32;
             out.labels.extend_from_slice(elements.labels_of(item));
             out.items.push(interval::Item {
@@ -338,17 +334,21 @@ fn add_split<'a>(
                 labels: (start, out.labels.len() as u32),
             });
         }
-        out
-    };
-    let rest = pick_items(&|i| !exact.get(i).copied().unwrap_or(false));
+    }
+    let mut parts = parts.into_iter();
     let fields = match dims {
         2 => addr_port(family),
         _ => addr_addr_port(family),
     };
-    let s = add(sets, name, fields, counter, rest);
+    let s = add(
+        sets,
+        name,
+        fields,
+        counter,
+        parts.next().unwrap_or_default(),
+    );
     rules.push(rule(lookup(payloads, s)));
-    for (lens, items) in chosen {
-        let members: BTreeSet<usize> = items.into_iter().collect();
+    for ((lens, _), members) in chosen.into_iter().zip(parts) {
         let mut set_name = name.to_string();
         let mut masks = [None; 3];
         for d in 0..addr_dims {
@@ -367,7 +367,7 @@ fn add_split<'a>(
                 _ => network_network_port(family),
             },
             counter,
-            elements: Cow::Owned(pick_items(&|i| members.contains(&i))),
+            elements: Cow::Owned(members),
         });
         rules.push(rule(Stmt::Lookup {
             fields: payloads,

@@ -83,17 +83,42 @@ impl<'a> Index<'a> {
         let waivers = waiver_notes(model, outcome);
         let mut comment_text =
             String::with_capacity(model.flows.len() * 48 + model.ports.len() * 24);
+        // Names are sanitised once each, not once per flow that mentions them: `svc` per
+        // service and `svc.port` per port, uncut, one after the other in `names`.
+        let mut names = String::with_capacity(model.services.len() * 16 + model.ports.len() * 24);
+        let service_names: Vec<(usize, usize)> = model
+            .services
+            .iter()
+            .map(|svc| {
+                let start = names.len();
+                escape::push_sanitized(&mut names, &svc.name);
+                (start, names.len())
+            })
+            .collect();
+        let port_names: Vec<(usize, usize)> = model
+            .port_ids()
+            .map(|id| {
+                let port = model.port(id);
+                let start = names.len();
+                if let Some(&(a, b)) = service_names.get(port.service.index()) {
+                    names.extend_from_within(a..b);
+                }
+                names.push('.');
+                escape::push_sanitized(&mut names, &port.name);
+                (start, names.len())
+            })
+            .collect();
+        let name = |range: Option<&(usize, usize)>| {
+            range.and_then(|&(a, b)| names.get(a..b)).unwrap_or("")
+        };
         let mut flow_comments = Vec::with_capacity(model.flows.len());
         for id in model.flow_ids() {
             let flow = model.flow(id);
-            let port = model.port(flow.port);
             let start = comment_text.len();
             comment_text.push_str("flow ");
-            escape::push_sanitized(&mut comment_text, &model.service(flow.source).name);
+            comment_text.push_str(name(service_names.get(flow.source.index())));
             comment_text.push_str(" -> ");
-            escape::push_sanitized(&mut comment_text, &model.service(port.service).name);
-            comment_text.push('.');
-            escape::push_sanitized(&mut comment_text, &port.name);
+            comment_text.push_str(name(port_names.get(flow.port.index())));
             if let Some(notes) = waivers.get(&id) {
                 comment_text.push_str(" (waived: ");
                 for (i, (rule, until)) in notes.iter().enumerate() {
@@ -113,13 +138,10 @@ impl<'a> Index<'a> {
             ));
         }
         let mut port_comments = Vec::with_capacity(model.ports.len());
-        for id in model.port_ids() {
-            let port = model.port(id);
+        for range in &port_names {
             let start = comment_text.len();
             comment_text.push_str("port ");
-            escape::push_sanitized(&mut comment_text, &model.service(port.service).name);
-            comment_text.push('.');
-            escape::push_sanitized(&mut comment_text, &port.name);
+            comment_text.push_str(name(Some(range)));
             port_comments.push(escape::cut_tail(
                 &mut comment_text,
                 start,

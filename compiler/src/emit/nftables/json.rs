@@ -57,12 +57,12 @@ pub fn render_to(out: &mut Out, ix: &Index<'_>, rs: &Ruleset<'_>) {
         out.push_str(",\n{\"add\":{\"chain\":{");
         in_table(out, rs.table);
         out.push_str(",\"name\":");
-        string(out, chain.name);
+        constant(out, chain.name);
         if let Some(base) = chain.base {
             out.push_str(",\"type\":\"filter\",\"hook\":");
-            string(out, base.hook);
+            constant(out, base.hook);
             out.push_str(",\"prio\":0,\"policy\":");
-            string(out, base.policy.keyword());
+            constant(out, base.policy.keyword());
         }
         out.push_str("}}}");
     }
@@ -71,7 +71,7 @@ pub fn render_to(out: &mut Out, ix: &Index<'_>, rs: &Ruleset<'_>) {
             out.push_str(",\n{\"add\":{\"rule\":{");
             in_table(out, rs.table);
             out.push_str(",\"chain\":");
-            string(out, chain.name);
+            constant(out, chain.name);
             out.push_str(",\"expr\":");
             write_rule(out, rs, rule);
             out.push_str("}}}");
@@ -84,17 +84,17 @@ fn write_set(out: &mut Out, ix: &Index<'_>, table: TableFamily, set: &Set<'_>) {
     out.push_str("{\"add\":{\"set\":{");
     in_table(out, table);
     out.push_str(",\"name\":");
-    string(out, &set.name);
+    constant(out, &set.name);
     out.push_str(",\"type\":");
     match set.fields {
-        [one] => string(out, one.nft_type()),
+        [one] => constant(out, one.nft_type()),
         many => {
             out.push(b'[');
             for (i, field) in many.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                string(out, field.nft_type());
+                constant(out, field.nft_type());
             }
             out.push(b']');
         }
@@ -185,9 +185,9 @@ fn write_rule(out: &mut Out, rs: &Ruleset<'_>, rule: &Rule) {
         match stmt {
             Stmt::Interface { key, name } => {
                 out.push_str("{\"match\":{\"op\":\"==\",\"left\":{\"meta\":{\"key\":");
-                string(out, key);
+                constant(out, key);
                 out.push_str("}},\"right\":");
-                string(out, name);
+                constant(out, name);
                 out.push_str("}}");
             }
             Stmt::CtState(states) => {
@@ -195,7 +195,7 @@ fn write_rule(out: &mut Out, rs: &Ruleset<'_>, rule: &Rule) {
                     "{\"match\":{\"op\":\"in\",\"left\":{\"ct\":{\"key\":\"state\"}},\"right\":",
                 );
                 match states {
-                    [one] => string(out, one),
+                    [one] => constant(out, one),
                     many => list(out, many),
                 }
                 out.push_str("}}");
@@ -279,7 +279,7 @@ fn write_rule(out: &mut Out, rs: &Ruleset<'_>, rule: &Rule) {
             Stmt::Verdict(Verdict::Drop) => out.push_str("{\"drop\":null}"),
             Stmt::Verdict(Verdict::Jump(target)) => {
                 out.push_str("{\"jump\":{\"target\":");
-                string(out, target);
+                constant(out, target);
                 out.push_str("}}");
             }
         }
@@ -289,9 +289,9 @@ fn write_rule(out: &mut Out, rs: &Ruleset<'_>, rule: &Rule) {
 
 fn payload(out: &mut Out, p: Payload) {
     out.push_str("{\"payload\":{\"protocol\":");
-    string(out, p.protocol);
+    constant(out, p.protocol);
     out.push_str(",\"field\":");
-    string(out, p.field);
+    constant(out, p.field);
     out.push_str("}}");
 }
 
@@ -301,7 +301,7 @@ fn list(out: &mut Out, items: &[&str]) {
         if i > 0 {
             out.push(b',');
         }
-        string(out, item);
+        constant(out, item);
     }
     out.push(b']');
 }
@@ -319,7 +319,20 @@ fn sanitized(out: &mut Out, text: &str) {
     out.push(b'"');
 }
 
-/// A JSON string. Strings with nothing to escape (all generated names, and every comment and
+/// A name the backend chose (chain, set, hook, keyword, payload field): `[a-z0-9_-]` and
+/// constants, never policy text, so it is written without an escape check.
+fn constant(out: &mut Out, text: &str) {
+    debug_assert!(
+        text.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.'),
+        "{text}"
+    );
+    out.push(b'"');
+    out.push_str(text);
+    out.push(b'"');
+}
+
+/// A JSON string. Strings with nothing to escape (every comment and
 /// log prefix, which are sanitised) are copied as they are; anything else is escaped by
 /// `serde_json`.
 fn string(out: &mut Out, text: &str) {
