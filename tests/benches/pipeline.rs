@@ -52,8 +52,9 @@ struct Run<'r> {
     model: Model,
     /// The model with its graph, lineage and findings, once the checks ran.
     analysis: Option<Analysis>,
-    /// Files the backends generated, and their total size in bytes.
-    artifacts: (usize, usize),
+    /// Files the backends generated. Like every stage's output, freed after the timings (as
+    /// `ward build`, which exits without freeing them).
+    artifacts: Vec<ward_compiler::emit::Artifact>,
     /// Every diagnostic of every stage so far.
     diagnostics: Vec<Diagnostic>,
 }
@@ -132,17 +133,13 @@ fn checks(run: &mut Run<'_>) {
     });
 }
 
-/// Every nftables ruleset (one per internal service, plus the gateway), text and JSON.
+/// Every nftables ruleset (one per internal service, plus the gateway's two), text and JSON.
 fn nftables(run: &mut Run<'_>) {
     if let Some(analysis) = &run.analysis {
-        let artifacts = ward_compiler::emit::emit_all(&EmitContext {
+        run.artifacts = ward_compiler::emit::emit_all(&EmitContext {
             analysis,
             policy_name: "synth",
         });
-        run.artifacts = (
-            artifacts.len(),
-            artifacts.iter().map(|a| a.contents.len()).sum(),
-        );
     }
 }
 
@@ -240,7 +237,7 @@ fn measure(
             policy: ast::Policy::default(),
             model: Model::default(),
             analysis: None,
-            artifacts: (0, 0),
+            artifacts: Vec::new(),
             diagnostics: Vec::new(),
         };
         let mut total = 0;
