@@ -5,6 +5,8 @@
 
 mod quiet;
 
+use quiet::Resolved;
+
 use ward_lang::ast::{self, TransformKind};
 use ward_lang::{Diagnostic, Span};
 
@@ -16,43 +18,38 @@ use crate::model::{
 
 /// Resolves the flows, sorted by (source, target, port); at most one flow per triple.
 pub(super) fn resolve_flows<'a>(cx: &mut Resolver<'a>, decls: &[&'a ast::FlowDecl]) {
-    let mut flows: Vec<Option<(&'a ast::FlowDecl, Flow)>> = Vec::with_capacity(decls.len());
-    // One packed (source, target, port, index into `flows`) per flow: sorting 16-byte keys
-    // is several times faster than sorting the flows themselves.
+    // Per declaration, in order: the flow's head and body, or `None` when its head does not
+    // resolve. The quiet pass fills most; the rest are resolved here, in order.
+    let mut resolved = quiet::resolve_quietly(cx, decls);
+    // One packed (source, target, port, declaration index) per flow: sorting 16-byte keys is
+    // several times faster than sorting the flows themselves.
     let mut keys: Vec<u128> = Vec::with_capacity(decls.len());
-    let resolved = quiet::resolve_quietly(cx, decls);
-    for (decl, quiet) in decls.iter().zip(resolved) {
-        let (head, carries, purpose) = match quiet {
-            Some(q) => (Some(q.head), q.carries, q.purpose),
-            None => {
-                let head = head(cx, decl);
-                // The body is resolved even when the head is not: its names are independent
-                // mistakes.
-                let carries = carries(cx, decl);
-                let purpose = decl
-                    .purpose
-                    .as_ref()
-                    .and_then(|p| cx.purpose(p).map(|id| Spanned::new(id, p.span)));
-                (head, carries, purpose)
-            }
-        };
-        if let Some((source, target, port)) = head {
-            let key = [source.0, target.0, port.0, index(flows.len())];
+    for (i, (decl, slot)) in decls.iter().zip(resolved.iter_mut()).enumerate() {
+        if slot.is_none() {
+            let head = head(cx, decl);
+            // The body is resolved even when the head is not: its names are independent
+            // mistakes.
+            let carries = carries(cx, decl);
+            let purpose = decl
+                .purpose
+                .as_ref()
+                .and_then(|p| cx.purpose(p).map(|id| Spanned::new(id, p.span)));
+            *slot = head.map(|head| Resolved {
+                head,
+                carries,
+                purpose,
+            });
+        }
+        if let Some(Resolved {
+            head: (source, target, port),
+            ..
+        }) = slot
+        {
+            let key = [source.0, target.0, port.0, index(i)];
             keys.push(
                 key.iter()
                     .fold(0u128, |packed, part| packed << 32 | u128::from(*part)),
             );
-            let head_span = head_span(decl);
-            let flow = Flow {
-                source,
-                target,
-                port,
-                carries,
-                purpose,
-                head_span,
-                span: decl.span,
-            };
-            flows.push(Some((decl, flow)));
         }
     }
     // INVARIANT: keys are unique (the index breaks ties, in declaration order), so the order
@@ -61,8 +58,19 @@ pub(super) fn resolve_flows<'a>(cx: &mut Resolver<'a>, decls: &[&'a ast::FlowDec
     let mut unique: Vec<Flow> = Vec::with_capacity(keys.len());
     for key in keys {
         let at = usize::try_from(key & u128::from(u32::MAX)).unwrap_or(usize::MAX);
-        let Some((decl, flow)) = flows.get_mut(at).and_then(Option::take) else {
+        let (Some(decl), Some(r)) = (decls.get(at), resolved.get_mut(at).and_then(Option::take))
+        else {
             continue;
+        };
+        let (source, target, port) = r.head;
+        let flow = Flow {
+            source,
+            target,
+            port,
+            carries: r.carries,
+            purpose: r.purpose,
+            head_span: head_span(decl),
+            span: decl.span,
         };
         if let Some(first) = unique
             .last()

@@ -16,10 +16,10 @@ use crate::model::{Carried, ClassId, MaskSpec, PortId, PurposeId, ServiceId, Spa
 /// Flows below which threads cost more than they save.
 const PARALLEL_FROM: usize = 4096;
 
-/// A flow resolved without anything to report.
-pub(in super::super) struct Quiet {
+/// A flow's resolved head (source, target, port) and body.
+pub(in super::super) struct Resolved {
     pub(in super::super) head: (ServiceId, ServiceId, PortId),
-    /// Sorted by class, no class twice.
+    /// Sorted by class.
     pub(in super::super) carries: Vec<Carried>,
     pub(in super::super) purpose: Option<Spanned<PurposeId>>,
 }
@@ -28,26 +28,43 @@ pub(in super::super) struct Quiet {
 pub(in super::super) fn resolve_quietly(
     cx: &Resolver<'_>,
     decls: &[&ast::FlowDecl],
-) -> Vec<Option<Quiet>> {
+) -> Vec<Option<Resolved>> {
+    let mut resolved: Vec<Option<Resolved>> =
+        std::iter::repeat_with(|| None).take(decls.len()).collect();
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    if workers <= 1 || decls.len() < PARALLEL_FROM {
-        return decls.iter().map(|decl| flow(cx, decl)).collect();
+    let chunk = if workers <= 1 || decls.len() < PARALLEL_FROM {
+        decls.len().max(1)
+    } else {
+        decls.len().div_ceil(workers)
+    };
+    let fill = |slots: &mut [Option<Resolved>], part: &[&ast::FlowDecl]| {
+        for (slot, decl) in slots.iter_mut().zip(part) {
+            *slot = flow(cx, decl);
+        }
+    };
+    if chunk >= decls.len() {
+        fill(&mut resolved, decls);
+        return resolved;
     }
-    let chunk = decls.len().div_ceil(workers);
+    // Each worker fills its own part of the result, in place.
     std::thread::scope(|scope| {
-        let handles: Vec<_> = decls
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|d| flow(cx, d)).collect::<Vec<_>>()))
+        let handles: Vec<_> = resolved
+            .chunks_mut(chunk)
+            .zip(decls.chunks(chunk))
+            .map(|(slots, part)| scope.spawn(move || fill(slots, part)))
             .collect();
-        handles
-            .into_iter()
-            // A worker cannot fail short of a bug; its panic goes on as it would without threads.
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+        for handle in handles {
+            // A worker cannot fail short of a bug; its panic goes on as it would without
+            // threads.
+            handle
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        }
+    });
+    resolved
 }
 
-fn flow(cx: &Resolver<'_>, decl: &ast::FlowDecl) -> Option<Quiet> {
+fn flow(cx: &Resolver<'_>, decl: &ast::FlowDecl) -> Option<Resolved> {
     let source = ServiceId(found(cx, NameKind::Service, &decl.source)?);
     let target = ServiceId(found(cx, NameKind::Service, &decl.target)?);
     let port = cx.port_of(target, &decl.port.text)?;
@@ -75,7 +92,7 @@ fn flow(cx: &Resolver<'_>, decl: &ast::FlowDecl) -> Option<Quiet> {
         )),
         None => None,
     };
-    Some(Quiet {
+    Some(Resolved {
         head: (source, target, port),
         carries,
         purpose,
