@@ -40,6 +40,10 @@ pub struct Index<'a> {
     /// The comments of flows (`flow a -> b.p`, plus the waivers that let it through) and ports
     /// (`port b.p`), sanitised, one after the other: one allocation, not one per flow.
     comment_text: String,
+    /// Sanitised names: each service's, then each port's `service.port`, one after the other.
+    names: String,
+    /// Per service: its sanitised name's byte range in `names`.
+    service_names: Vec<(usize, usize)>,
     /// Per flow: its comment's byte range in `comment_text`.
     flow_comments: Vec<(u32, u32)>,
     /// Per port: its comment's byte range in `comment_text`.
@@ -151,6 +155,8 @@ impl<'a> Index<'a> {
         let policy_nets = PolicyNets::build(model, &nets);
         let management_out = management_sources(model, &policy_nets);
         Index {
+            names,
+            service_names,
             model,
             policy: escape::sanitize_to(policy_name, 32),
             blocked,
@@ -237,7 +243,10 @@ impl<'a> Index<'a> {
             Label::Flow(id) => Cow::Borrowed(self.arena(self.flow_comments.get(id.index()))),
             Label::Port(id) => Cow::Borrowed(self.arena(self.port_comments.get(id.index()))),
             Label::PolicyNets(family, start, end) => {
-                Cow::Owned(self.policy_nets.comment(model, family, start, end))
+                Cow::Owned(
+                    self.policy_nets
+                        .comment(|s| self.service_name(s), family, start, end),
+                )
             }
             Label::SameService(service) => Cow::Owned(escape::comment(&format!(
                 "within service {}",
@@ -256,6 +265,14 @@ impl<'a> Index<'a> {
                 model.service(service).name
             ))),
         }
+    }
+
+    /// A service's name, sanitised for comments.
+    fn service_name(&self, service: ServiceId) -> &str {
+        self.service_names
+            .get(service.index())
+            .and_then(|&(a, b)| self.names.get(a..b))
+            .unwrap_or("")
     }
 
     fn arena(&self, range: Option<&(u32, u32)>) -> &str {
@@ -487,7 +504,14 @@ impl PolicyNets {
 
     /// `service a`, `services a, b, c`, or `1200 policy networks: a, b, ...` for the networks
     /// `start..end`; O(1) whatever their number.
-    fn comment(&self, model: &Model, family: Family, start: u32, end: u32) -> String {
+    /// `name` gives a service's sanitised name, so the comment needs no sanitising of its own.
+    fn comment<'n>(
+        &self,
+        name: impl Fn(ServiceId) -> &'n str,
+        family: Family,
+        start: u32,
+        end: u32,
+    ) -> String {
         let networks = self.members[family.index()]
             .get(start as usize..end as usize)
             .unwrap_or(&[]);
@@ -508,12 +532,13 @@ impl PolicyNets {
             if k > 0 {
                 text.push_str(", ");
             }
-            text.push_str(&model.service(*service).name);
+            text.push_str(name(*service));
         }
         if networks.len() > NAMED_NETWORKS {
             text.push_str(", ...");
         }
-        escape::comment(&text)
+        escape::truncate(&mut text, escape::COMMENT_MAX);
+        text
     }
 }
 

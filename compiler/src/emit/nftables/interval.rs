@@ -295,68 +295,100 @@ fn refine<L: Copy + Ord>(entries: Vec<Entry<L>>, dim: usize, dims: usize) -> Vec
 
 /// An output buffer for the text and JSON forms, with the number and address formatting they
 /// share.
-#[derive(Debug, Default)]
+///
+/// Bytes, not a `String`: every push is ASCII or a `&str`, so the buffer is UTF-8 by
+/// construction and is checked once when taken out ([`Out::as_str`], [`Out::into_string`])
+/// rather than once per number or address.
+#[derive(Debug)]
 pub struct Out {
-    text: String,
-    /// The last address written and its text: set elements are sorted, so the same network
-    /// often comes several times in a row.
-    last: Option<(Family, u128, [u8; 40], usize)>,
+    bytes: Vec<u8>,
+    /// The text of recently written addresses, direct-mapped by address. A host's ruleset
+    /// names each peer network in both forms, and a thread renders many hosts into one
+    /// reused `Out`: most addresses are formatted once.
+    addresses: Vec<CachedIp>,
+}
+
+/// How many address texts an [`Out`] keeps (a power of two).
+const ADDRESS_CACHE: usize = 1024;
+
+#[derive(Debug, Clone, Copy)]
+struct CachedIp {
+    family: Option<Family>,
+    addr: u128,
+    text: [u8; 40],
+    len: u8,
+}
+
+impl Default for Out {
+    fn default() -> Out {
+        Out::with_capacity(0)
+    }
 }
 
 impl Out {
     pub fn with_capacity(bytes: usize) -> Out {
+        let empty = CachedIp {
+            family: None,
+            addr: 0,
+            text: [0; 40],
+            len: 0,
+        };
         Out {
-            text: String::with_capacity(bytes),
-            last: None,
+            bytes: Vec::with_capacity(bytes),
+            addresses: vec![empty; ADDRESS_CACHE],
         }
     }
 
     pub fn push_str(&mut self, text: &str) {
-        self.text.push_str(text);
+        self.bytes.extend_from_slice(text.as_bytes());
     }
 
-    /// One ASCII character.
+    /// One ASCII character (anything else becomes `?`, so the buffer stays UTF-8).
     pub fn push(&mut self, c: u8) {
-        self.text.push(char::from(c));
+        debug_assert!(c.is_ascii());
+        self.bytes.push(if c.is_ascii() { c } else { b'?' });
     }
 
     pub fn into_string(self) -> String {
-        self.text
+        // UTF-8 by construction (see the type's documentation).
+        String::from_utf8(self.bytes).unwrap_or_default()
     }
 
     pub fn as_str(&self) -> &str {
-        &self.text
+        std::str::from_utf8(&self.bytes).unwrap_or("")
     }
 
-    /// Empties the buffer, keeping its allocation.
+    /// Empties the buffer, keeping its allocation (and the address texts).
     pub fn clear(&mut self) {
-        self.text.clear();
-        self.last = None;
+        self.bytes.clear();
     }
 
     /// A decimal number.
     pub fn num(&mut self, n: u32) {
         let mut buf = [0u8; 10];
         let start = digit_bytes(&mut buf, n);
-        self.push_ascii(buf.get(start..).unwrap_or(&[]));
+        self.bytes
+            .extend_from_slice(buf.get(start..).unwrap_or(&[]));
     }
 
     /// One address (the low 32 bits for IPv4) in its canonical text form.
     pub fn ip(&mut self, family: Family, addr: u128) {
-        let (buf, len) = match self.last {
-            Some((f, a, buf, len)) if f == family && a == addr => (buf, len),
-            _ => {
-                let (buf, len) = IpText(family, addr).render();
-                self.last = Some((family, addr, buf, len));
-                (buf, len)
-            }
+        let hash = ((addr as u64) ^ ((addr >> 64) as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let slot = (hash >> (64 - ADDRESS_CACHE.trailing_zeros())) as usize;
+        let Some(cached) = self.addresses.get_mut(slot) else {
+            return;
         };
-        self.push_ascii(buf.get(..len).unwrap_or(&[]));
-    }
-
-    /// Bytes known to be ASCII (digits, address text).
-    fn push_ascii(&mut self, bytes: &[u8]) {
-        self.text.push_str(std::str::from_utf8(bytes).unwrap_or(""));
+        if cached.family != Some(family) || cached.addr != addr {
+            let (text, len) = IpText(family, addr).render();
+            *cached = CachedIp {
+                family: Some(family),
+                addr,
+                text,
+                len: len as u8,
+            };
+        }
+        self.bytes
+            .extend_from_slice(cached.text.get(..usize::from(cached.len)).unwrap_or(&[]));
     }
 
     /// The netmask of a prefix length: `255.255.255.248`, `ffff:ffff:ffff:ffff::`.
