@@ -45,7 +45,9 @@ pub enum Item {
     Service(ServiceDecl),
     Flow(FlowDecl),
     Transfer(TransferDecl),
-    Waiver(WaiverDecl),
+    /// Boxed, as the largest and rarest item: every item of the list is as large as the
+    /// largest one, and a large policy holds hundreds of thousands of flows.
+    Waiver(Box<WaiverDecl>),
 }
 
 /// `controller "Shop GmbH" { dpo "dpo@shop.example" contact "..." }`
@@ -349,9 +351,11 @@ pub enum TransformKind {
     Tokenized,
     Redacted,
     /// `masked` or `masked with partial(keep_last = 4)`; without a strategy the class default.
-    Masked(Option<MaskStrategy>),
+    /// Boxed (as is `Anonymized`), so that the common transformations keep every carried
+    /// class small.
+    Masked(Option<Box<MaskStrategy>>),
     /// `anonymized "k-anonymity k=20, DPIA-7"`: the policy declares the result non-personal.
-    Anonymized(StrLit),
+    Anonymized(Box<StrLit>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

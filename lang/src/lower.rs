@@ -392,7 +392,7 @@ pub(crate) fn lower_declaration(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option
         Rule::service_decl => Item::Service(service::lower_service(cx, decl)?),
         Rule::flow_decl => Item::Flow(flow::lower_flow(cx, decl)?),
         Rule::transfer_decl => Item::Transfer(transfer::lower_transfer(cx, decl)?),
-        Rule::waiver_decl => Item::Waiver(waiver::lower_waiver(cx, decl)?),
+        Rule::waiver_decl => Item::Waiver(Box::new(waiver::lower_waiver(cx, decl)?)),
         _ => {
             cx.unexpected(&decl, "a declaration");
             return None;

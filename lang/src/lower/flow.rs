@@ -85,13 +85,13 @@ fn lower_transform(cx: &mut Cx<'_>, pair: Pair<'_, Rule>) -> Option<Transform> {
         Rule::masked => {
             let strategy = Nodes::new(inner).optional(Rule::mask_strategy);
             TransformKind::Masked(match strategy {
-                Some(s) => Some(lower_mask_strategy(cx, s)?),
+                Some(s) => Some(Box::new(lower_mask_strategy(cx, s)?)),
                 None => None,
             })
         }
         Rule::anonymized => {
             let justification = Nodes::new(inner).expect(cx, Rule::string)?;
-            TransformKind::Anonymized(cx.string(&justification))
+            TransformKind::Anonymized(Box::new(cx.string(&justification)))
         }
         _ => {
             cx.unexpected(&inner, "a transformation");

@@ -88,14 +88,14 @@ fn transform(r: &mut Reader<'_>) -> Option<Option<Transform>> {
         let strategy = match r.keyword("with") {
             Some(_) => {
                 r.trivia();
-                Some(mask_strategy(r)?)
+                Some(Box::new(mask_strategy(r)?))
             }
             None => None,
         };
         TransformKind::Masked(strategy)
     } else if r.keyword("anonymized").is_some() {
         r.trivia();
-        TransformKind::Anonymized(r.string()?)
+        TransformKind::Anonymized(Box::new(r.string()?))
     } else {
         return Some(None);
     };
