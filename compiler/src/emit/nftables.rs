@@ -82,8 +82,8 @@
 //! # Scale
 //! Rules per chain are bounded by constants (hosts: 17 in input and 11 in output in `firewall
 //! ports` mode, 14 and 10 in `firewall host` mode; gateway: at most 28 in forward per family);
-//! flows are elements of concatenated sets, one per family and protocol (`ipv4_addr . inet_service`,
-//! `ipv4_addr . ipv4_addr . inet_service`, IPv6 likewise). Host sets are interval sets
+//! flows are elements of concatenated sets, one per family and protocol (`ipv4_addr .
+//! inet_service`, `ipv4_addr . ipv4_addr . inet_service`, IPv6 likewise). Host sets are interval sets
 //! (`flags interval`, networks as prefixes, port ranges). The gateway's big sets (`flows*`,
 //! `owned*`) are split: elements whose addresses are whole networks and whose port is one port
 //! go into up to four exact-match sets per family and protocol, one per combination of prefix
