@@ -4,8 +4,9 @@
 //! For a policy: one namespace per service with `hosts` (internal and external), one per
 //! `management` network and one outside the policy, all joined by the lab's hub router.
 //! Listeners answer on every probed port of every service: the first and last port of each
-//! declared port (its protocol), the port just after a range, management ports and an
-//! undeclared port (TCP and UDP). Then every source probes every (destination, family,
+//! declared port in its protocol (every port of a range of up to 16 ports, the middle one of a
+//! longer range), the port just after it, management ports and an undeclared port (TCP and
+//! UDP). Then every source probes every (destination, family,
 //! protocol, port), in parallel, and the outcome must be what the policy says:
 //!
 //! * allowed (`connected`): a declared flow no unwaived error blocks; management access from
@@ -287,9 +288,15 @@ fn build_lab(lab: &mut Lab, model: &Model) -> Vec<Node> {
         let mut ports: Vec<(Protocol, u16)> = Vec::new();
         for &p in &svc.ports {
             let port = model.port(p);
-            ports.push((port.protocol, port.range.first));
-            ports.push((port.protocol, port.range.last));
-            if let Some(next) = port.range.last.checked_add(1) {
+            let (first, last) = (port.range.first, port.range.last);
+            // Every port of a short range: the gateway splits ranges into aligned blocks of
+            // ports (9000-9010 is 9000-9007, 9008-9009 and 9010), each matched on its own.
+            if last - first < 16 {
+                ports.extend((first..=last).map(|n| (port.protocol, n)));
+            } else {
+                ports.extend([first, first + (last - first) / 2, last].map(|n| (port.protocol, n)));
+            }
+            if let Some(next) = last.checked_add(1) {
                 ports.push((port.protocol, next));
             }
         }
