@@ -431,7 +431,10 @@ fn port_blocks(ports: Iv) -> Option<Vec<(Iv, u8)>> {
     while lo <= ports.hi {
         // The largest block that starts at `lo` (aligned) and ends within the range.
         let mut size: u128 = 1;
-        while size < (1 << PORT_BITS) && lo % (size * 2) == 0 && lo + size * 2 - 1 <= ports.hi {
+        while size < (1 << PORT_BITS)
+            && lo.is_multiple_of(size * 2)
+            && lo + size * 2 - 1 <= ports.hi
+        {
             size *= 2;
         }
         if blocks.len() == MAX_PORT_BLOCKS {
