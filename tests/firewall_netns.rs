@@ -289,8 +289,8 @@ fn build_lab(lab: &mut Lab, model: &Model) -> Vec<Node> {
         for &p in &svc.ports {
             let port = model.port(p);
             let (first, last) = (port.range.first, port.range.last);
-            // Every port of a short range: the gateway splits ranges into aligned blocks of
-            // ports (9000-9010 is 9000-9007, 9008-9009 and 9010), each matched on its own.
+            // Every port of a short range, not only its ends: a range can reach the kernel in
+            // pieces (`interval::disjoint` cuts overlapping elements apart).
             if last - first < 16 {
                 ports.extend((first..=last).map(|n| (port.protocol, n)));
             } else {

@@ -85,15 +85,12 @@
 //! flows are elements of concatenated sets, one per family and protocol (`ipv4_addr .
 //! inet_service`, `ipv4_addr . ipv4_addr . inet_service`, IPv6 likewise). Host sets are interval sets
 //! (`flags interval`, networks as prefixes, port ranges). The gateway's big sets (`flows*`,
-//! `owned*`) are split: elements whose addresses are whole networks go into up to four
-//! exact-match sets per family and protocol, one per combination of prefix lengths, matched
-//! with masks (`ip saddr & 255.255.255.248 . ip daddr & ... . tcp dport`), the rest into the
-//! interval set. A port range is cut into aligned blocks like an address range into CIDR
-//! blocks (`9000-9010`: 9000/13, 9008/15, 9010), each matched with a port mask in a set named
-//! for its length (`flows4_tcp_24_24_p13`: `... . tcp dport & 65528`). The kernel loads an
-//! exact-match (hash) element several times faster than an element of a concatenated
-//! interval set (about 1-4 us against 10 us for IPv4 and 35 us for IPv6 on nft 1.0.6, and
-//! interval sets get slower per element as they grow).
+//! `owned*`) are split: elements whose addresses are whole networks and whose port is one port
+//! go into up to four exact-match sets per family and protocol, one per combination of prefix
+//! lengths, matched with masks (`ip saddr & 255.255.255.248 . ip daddr & ... . tcp dport`), the
+//! rest into the interval set. The kernel loads an exact-match (hash) element several times
+//! faster than an element of a concatenated interval set (about 1-4 us against 10 us for
+//! IPv4 and 35 us for IPv6 on nft 1.0.6).
 //!
 //! Elements are made disjoint (the kernel rejects overlaps) by [`interval::disjoint`]. The
 //! `peers`/`nets` sets hold the union of all policy networks with adjacent networks merged:

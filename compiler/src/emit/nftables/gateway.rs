@@ -295,70 +295,44 @@ fn add_split<'a>(
     let bits = family.bits();
     let dims = payloads.len();
     let addr_dims = dims - 1; // every set split this way ends in a port
-    // The prefix lengths of an item's address parts, when they are all whole networks.
-    let address_lens = |item: &interval::Item| -> Option<[u8; 2]> {
+    // The prefix lengths of an item, when it can go into an exact-match set.
+    let lens = |item: &interval::Item| -> Option<[u8; 2]> {
         let mut lens = [0u8; 2];
         for d in 0..addr_dims {
             let len = item.key.get(d)?.prefix_len(bits)?;
             *lens.get_mut(d)? = u8::try_from(len).ok().filter(|&l| l > 0)?;
         }
-        Some(lens)
+        let port = item.key.get(addr_dims)?;
+        (port.lo == port.hi).then_some(lens)
     };
-    // Per item, when it can be matched exactly: its address prefix lengths and its ports as
-    // aligned blocks (`9000-9010` is 9000/13, 9008/15 and 9010/16 in the 16-bit port space).
-    let shapes: Vec<Option<Shape>> = elements
-        .items
-        .iter()
-        .map(|item| Some((address_lens(item)?, port_blocks(*item.key.get(addr_dims)?)?)))
-        .collect();
-    // A group is one exact-match set: (address prefix lengths, port block length). The largest
-    // groups, counted in blocks, get a set each.
-    let mut counts: BTreeMap<([u8; 2], u8), usize> = BTreeMap::new();
-    for (lens, blocks) in shapes.iter().flatten() {
-        for &(_, port_len) in blocks {
-            *counts.entry((*lens, port_len)).or_default() += 1;
+    let mut groups: BTreeMap<[u8; 2], Vec<usize>> = BTreeMap::new();
+    for (i, item) in elements.items.iter().enumerate() {
+        if let Some(key) = lens(item) {
+            groups.entry(key).or_default().push(i);
         }
     }
-    let mut chosen: Vec<(([u8; 2], u8), usize)> = counts.into_iter().collect();
-    chosen.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut chosen: Vec<([u8; 2], Vec<usize>)> = groups.into_iter().collect();
+    chosen.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
     chosen.truncate(MAX_EXACT_SETS);
-    let mut chosen: Vec<([u8; 2], u8)> = chosen.into_iter().map(|(group, _)| group).collect();
-    chosen.sort_unstable();
-    // parts[0] is the interval set, parts[k + 1] the set of chosen[k]. An item goes whole into
-    // the interval set unless every block of it has a chosen set.
+    chosen.sort_by_key(|c| c.0);
+    // Per item: 0 for the interval set, `k + 1` for the `k`-th exact-match set.
+    let mut target = vec![0u8; elements.items.len()];
+    for (k, (_, items)) in chosen.iter().enumerate() {
+        for &i in items {
+            if let Some(t) = target.get_mut(i) {
+                *t = k as u8 + 1;
+            }
+        }
+    }
     let mut parts: Vec<Elements<Label>> = (0..=chosen.len()).map(|_| Elements::default()).collect();
-    let mut push = |part: usize, key: interval::Key, labels: &[Label]| {
-        if let Some(out) = parts.get_mut(part) {
+    for (item, &t) in elements.items.iter().zip(&target) {
+        if let Some(out) = parts.get_mut(usize::from(t)) {
             let start = out.labels.len() as u32;
-            out.labels.extend_from_slice(labels);
+            out.labels.extend_from_slice(elements.labels_of(item));
             out.items.push(interval::Item {
-                key,
+                key: item.key,
                 labels: (start, out.labels.len() as u32),
             });
-        }
-    };
-    for (item, shape) in elements.items.iter().zip(&shapes) {
-        let labels = elements.labels_of(item);
-        let placed: Option<Vec<(Iv, usize)>> = shape.as_ref().and_then(|(lens, blocks)| {
-            blocks
-                .iter()
-                .map(|&(block, port_len)| {
-                    let k = chosen.binary_search(&(*lens, port_len)).ok()?;
-                    Some((block, k + 1))
-                })
-                .collect()
-        });
-        match placed {
-            Some(places) => {
-                for (block, part) in places {
-                    let mut key = item.key;
-                    if let Some(port) = key.get_mut(addr_dims) {
-                        *port = block;
-                    }
-                    push(part, key, labels);
-                }
-            }
-            None => push(0, item.key, labels),
         }
     }
     let mut parts = parts.into_iter();
@@ -374,11 +348,7 @@ fn add_split<'a>(
         parts.next().unwrap_or_default(),
     );
     rules.push(rule(lookup(payloads, s)));
-    for ((lens, port_len), members) in chosen.into_iter().zip(parts) {
-        // A group can lose all its items to the interval set (their other blocks had no set).
-        if members.is_empty() {
-            continue;
-        }
+    for ((lens, _), members) in chosen.into_iter().zip(parts) {
         let mut set_name = name.to_string();
         let mut masks = [None; 3];
         for d in 0..addr_dims {
@@ -387,13 +357,6 @@ fn add_split<'a>(
             set_name.push_str(&len.to_string());
             if let Some(mask) = masks.get_mut(d) {
                 *mask = (u32::from(len) < bits).then_some(len);
-            }
-        }
-        if port_len < PORT_BITS {
-            set_name.push_str("_p");
-            set_name.push_str(&port_len.to_string());
-            if let Some(mask) = masks.get_mut(addr_dims) {
-                *mask = Some(port_len);
             }
         }
         sets.push(Set {
@@ -414,43 +377,10 @@ fn add_split<'a>(
     }
 }
 
-/// An item that can be matched exactly: its address prefix lengths and its port blocks.
-type Shape = ([u8; 2], Vec<(Iv, u8)>);
-
-/// Bits of a port number.
-const PORT_BITS: u8 = 16;
-
-/// Ports broken into more aligned blocks than this stay one interval element.
-const MAX_PORT_BLOCKS: usize = 8;
-
-/// `ports` as aligned blocks, each with its prefix length in the 16-bit port space (16 for
-/// one port), like an address range as CIDR blocks; `None` for more than [`MAX_PORT_BLOCKS`].
-fn port_blocks(ports: Iv) -> Option<Vec<(Iv, u8)>> {
-    let mut blocks = Vec::new();
-    let mut lo = ports.lo;
-    while lo <= ports.hi {
-        // The largest block that starts at `lo` (aligned) and ends within the range.
-        let mut size: u128 = 1;
-        while size < (1 << PORT_BITS)
-            && lo.is_multiple_of(size * 2)
-            && lo + size * 2 - 1 <= ports.hi
-        {
-            size *= 2;
-        }
-        if blocks.len() == MAX_PORT_BLOCKS {
-            return None;
-        }
-        let len = PORT_BITS - size.trailing_zeros() as u8;
-        blocks.push((Iv::new(lo, lo + size - 1), len));
-        lo += size;
-    }
-    Some(blocks)
-}
-
 fn network_port(family: Family) -> &'static [FieldType] {
     match family {
-        Family::V4 => &[FieldType::Network(Family::V4), FieldType::PortBlock],
-        Family::V6 => &[FieldType::Network(Family::V6), FieldType::PortBlock],
+        Family::V4 => &[FieldType::Network(Family::V4), FieldType::Port],
+        Family::V6 => &[FieldType::Network(Family::V6), FieldType::Port],
     }
 }
 
@@ -459,50 +389,12 @@ fn network_network_port(family: Family) -> &'static [FieldType] {
         Family::V4 => &[
             FieldType::Network(Family::V4),
             FieldType::Network(Family::V4),
-            FieldType::PortBlock,
+            FieldType::Port,
         ],
         Family::V6 => &[
             FieldType::Network(Family::V6),
             FieldType::Network(Family::V6),
-            FieldType::PortBlock,
+            FieldType::Port,
         ],
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn blocks(lo: u128, hi: u128) -> Option<Vec<(u128, u128, u8)>> {
-        port_blocks(Iv::new(lo, hi))
-            .map(|b| b.into_iter().map(|(iv, len)| (iv.lo, iv.hi, len)).collect())
-    }
-
-    #[test]
-    fn port_ranges_become_aligned_blocks() {
-        assert_eq!(blocks(443, 443), Some(vec![(443, 443, 16)]));
-        assert_eq!(
-            blocks(9000, 9010),
-            Some(vec![(9000, 9007, 13), (9008, 9009, 15), (9010, 9010, 16)])
-        );
-        assert_eq!(
-            blocks(8125, 8126),
-            Some(vec![(8125, 8125, 16), (8126, 8126, 16)])
-        );
-        assert_eq!(blocks(0, 65535), Some(vec![(0, 65535, 0)]));
-        assert_eq!(blocks(1024, 65535).map(|b| b.len()), Some(6));
-        // Too many blocks: the range stays one interval element.
-        assert_eq!(blocks(1, 65534), None);
-        // Every port of a range is in exactly one block.
-        for (lo, hi) in [(9000, 9010), (1, 300), (65000, 65535), (5, 5)] {
-            if let Some(b) = blocks(lo, hi) {
-                let covered: u128 = b.iter().map(|(l, h, _)| h - l + 1).sum();
-                assert_eq!(covered, hi - lo + 1);
-                assert!(b.windows(2).all(|w| w[0].1 + 1 == w[1].0));
-                assert!(b.iter().all(
-                    |&(l, h, len)| (h - l + 1) == 1 << (16 - len) && l % (1 << (16 - len)) == 0
-                ));
-            }
-        }
     }
 }

@@ -18,7 +18,7 @@
 
 use super::index::Index;
 use super::interval::{IpText, Iv, Out};
-use super::plan::{FieldType, Payload, Rule, Ruleset, Set, Stmt, TableFamily, Verdict, port_mask};
+use super::plan::{FieldType, Payload, Rule, Ruleset, Set, Stmt, TableFamily, Verdict};
 
 /// `"family":"inet","table":"ward"` (or `ip`, `ip6`): the members naming ward's table.
 fn in_table(out: &mut Out, table: TableFamily) {
@@ -155,7 +155,6 @@ fn value(out: &mut Out, field: FieldType, iv: Iv) {
             }
         },
         FieldType::Network(family) => address(out, IpText(family, iv.lo)),
-        FieldType::PortBlock => out.num(iv.lo as u32),
         FieldType::Port => {
             if iv.lo == iv.hi {
                 out.num(iv.lo as u32);
@@ -231,13 +230,6 @@ fn write_rule(out: &mut Out, rs: &Ruleset<'_>, rule: &Rule) {
                 out.push_str("{\"match\":{\"op\":\"==\",\"left\":");
                 let part =
                     |out: &mut Out, k: usize, p: Payload| match masks.get(k).copied().flatten() {
-                        Some(len) if super::text::is_port(p) => {
-                            out.push_str("{\"&\":[");
-                            payload(out, p);
-                            out.push(b',');
-                            out.num(port_mask(len));
-                            out.push_str("]}");
-                        }
                         Some(len) => {
                             out.push_str("{\"&\":[");
                             payload(out, p);

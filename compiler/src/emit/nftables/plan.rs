@@ -83,18 +83,14 @@ pub enum FieldType {
     Addr(Family),
     /// A network in an exact-match set: its first address (the rule masks the packet's).
     Network(Family),
-    /// A port or port range in an interval set.
     Port,
-    /// An aligned block of ports in an exact-match set: its first port (the rule masks the
-    /// packet's unless the block is one port).
-    PortBlock,
 }
 
 impl FieldType {
     pub fn nft_type(self) -> &'static str {
         match self {
             FieldType::Addr(family) | FieldType::Network(family) => family.addr_type(),
-            FieldType::Port | FieldType::PortBlock => "inet_service",
+            FieldType::Port => "inet_service",
         }
     }
 }
@@ -154,12 +150,6 @@ impl Verdict {
     }
 }
 
-/// The mask of a port block of prefix length `len` (`65528` for 13: blocks of 8 ports).
-pub fn port_mask(len: u8) -> u32 {
-    let len = u32::from(len).min(16);
-    (0xffff_u32 << (16 - len)) & 0xffff
-}
-
 /// A payload field of a packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Payload {
@@ -183,7 +173,7 @@ pub enum Stmt {
     /// `ip6 hoplimit N`.
     HopLimit(u8),
     /// `ip saddr . tcp dport @set`, or with prefix masks `ip saddr & 255.255.255.248 . ...`
-    /// (a `Some(len)` per field shorter than the address, or for a port `tcp dport & 65528`).
+    /// (a `Some(len)` per field shorter than the address).
     Lookup {
         fields: &'static [Payload],
         masks: [Option<u8>; 3],

@@ -7,7 +7,7 @@
 
 use super::index::Index;
 use super::interval::{Iv, Out};
-use super::plan::{FieldType, Rule, Ruleset, Set, Stmt, Verdict, port_mask};
+use super::plan::{FieldType, Rule, Ruleset, Set, Stmt, Verdict};
 
 /// Renders a ruleset as nft text.
 pub fn render(ix: &Index<'_>, rs: &Ruleset<'_>) -> String {
@@ -108,7 +108,6 @@ fn write_value(out: &mut Out, field: FieldType, iv: Iv) {
         FieldType::Addr(family) => out.addr(family, iv),
         FieldType::Network(family) => out.ip(family, iv.lo),
         FieldType::Port => out.ports(iv),
-        FieldType::PortBlock => out.num(iv.lo as u32),
     }
 }
 
@@ -157,11 +156,7 @@ fn write_rule(out: &mut Out, rs: &Ruleset<'_>, rule: &Rule) {
                     out.push_str(p.field);
                     if let Some(len) = masks.get(k).copied().flatten() {
                         out.push_str(" & ");
-                        if is_port(*p) {
-                            out.num(port_mask(len));
-                        } else {
-                            out.mask(family_of(*p), len);
-                        }
+                        out.mask(family_of(*p), len);
                     }
                 }
                 out.push_str(" @");
@@ -194,11 +189,6 @@ fn write_rule(out: &mut Out, rs: &Ruleset<'_>, rule: &Rule) {
             }
         }
     }
-}
-
-/// Whether a payload is a port (`tcp dport`, `udp dport`) rather than an address.
-pub fn is_port(p: super::plan::Payload) -> bool {
-    p.field == "dport" || p.field == "sport"
 }
 
 /// The address family of an address payload (`ip` or `ip6`).
