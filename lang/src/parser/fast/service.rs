@@ -173,10 +173,18 @@ fn management(r: &mut Reader<'_>, start: usize) -> Option<ManagementDecl> {
 
 /// `address (, address)*`, after its keyword.
 fn addresses(r: &mut Reader<'_>) -> Option<Vec<Raw>> {
+    comma_list(r, Reader::address)
+}
+
+/// `item (, item)*`, each item read by `item`.
+fn comma_list<'t, T>(
+    r: &mut Reader<'t>,
+    item: impl Fn(&mut Reader<'t>) -> Option<T>,
+) -> Option<Vec<T>> {
     let mut list = Vec::with_capacity(2);
     loop {
         r.trivia();
-        list.push(r.address()?);
+        list.push(item(r)?);
         r.trivia();
         if r.punct(b',').is_none() {
             return Some(list);
@@ -201,15 +209,7 @@ fn purpose(r: &mut Reader<'_>, start: usize) -> Option<ServicePurpose> {
 
 /// `name (, name)*`, after its keyword.
 fn names(r: &mut Reader<'_>) -> Option<Vec<Ident>> {
-    let mut list = Vec::with_capacity(2);
-    loop {
-        r.trivia();
-        list.push(r.ident()?);
-        r.trivia();
-        if r.punct(b',').is_none() {
-            return Some(list);
-        }
-    }
+    comma_list(r, Reader::ident)
 }
 
 /// After `store`: `main_db postgres retain 30d { table t { a: a } b: b } [retain 1y]`.
