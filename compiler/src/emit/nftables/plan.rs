@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use crate::model::{FirewallMode, Protocol, ServiceId};
+use crate::model::{FirewallMode, Flow, FlowId, Protocol, ServiceId};
 
 use super::escape;
 use super::index::{Index, Label};
@@ -401,55 +401,50 @@ fn allow_by_slot<'a>(
     }
 }
 
+/// Per (family, protocol) slot: an entry (peer network, port) for each allowed flow among
+/// `flows` of `service`, the peer being the end `peer` picks.
+fn peer_entries(
+    ix: &Index<'_>,
+    service: ServiceId,
+    flows: &[FlowId],
+    peer: impl Fn(&Flow) -> ServiceId,
+) -> [Vec<Entry<Label>>; 4] {
+    let model = ix.model;
+    let mut slots: [Vec<Entry<Label>>; 4] = Default::default();
+    for &id in flows {
+        if ix.is_blocked(id) {
+            continue;
+        }
+        let flow = model.flow(id);
+        let port = model.port(flow.port);
+        let ports = Iv::of_ports(port.range);
+        for family in Family::BOTH {
+            if !ix.has_family(service, family) {
+                continue;
+            }
+            let list = &mut slots[slot(family, port.protocol)];
+            for &net in ix.nets(peer(flow), family) {
+                list.push(Entry {
+                    key: [net, ports, Iv::default()],
+                    label: Label::Flow(id),
+                });
+            }
+        }
+    }
+    slots
+}
+
 /// The host ruleset of an internal service.
 pub fn host<'a>(ix: &'a Index<'a>, service: ServiceId) -> Ruleset<'a> {
     let model = ix.model;
     let svc = model.service(service);
     let whole_host = svc.firewall == FirewallMode::Host;
 
-    let mut ins: [Vec<Entry<Label>>; 4] = Default::default();
-    let mut outs: [Vec<Entry<Label>>; 4] = Default::default();
+    // Allowed flows into the host, keyed by their sources' networks, and out of it, keyed by
+    // their targets'.
+    let ins = peer_entries(ix, service, ix.inbound(service), |flow| flow.source);
+    let mut outs = peer_entries(ix, service, ix.outbound(service), |flow| flow.target);
     let mut mgmt: [Vec<Entry<Label>>; 4] = Default::default();
-    for &id in ix.inbound(service) {
-        if ix.is_blocked(id) {
-            continue;
-        }
-        let flow = model.flow(id);
-        let port = model.port(flow.port);
-        let ports = Iv::of_ports(port.range);
-        for family in Family::BOTH {
-            if !ix.has_family(service, family) {
-                continue;
-            }
-            let list = &mut ins[slot(family, port.protocol)];
-            for &src in ix.nets(flow.source, family) {
-                list.push(Entry {
-                    key: [src, ports, Iv::default()],
-                    label: Label::Flow(id),
-                });
-            }
-        }
-    }
-    for &id in ix.outbound(service) {
-        if ix.is_blocked(id) {
-            continue;
-        }
-        let flow = model.flow(id);
-        let port = model.port(flow.port);
-        let ports = Iv::of_ports(port.range);
-        for family in Family::BOTH {
-            if !ix.has_family(service, family) {
-                continue;
-            }
-            let list = &mut outs[slot(family, port.protocol)];
-            for &dst in ix.nets(flow.target, family) {
-                list.push(Entry {
-                    key: [dst, ports, Iv::default()],
-                    label: Label::Flow(id),
-                });
-            }
-        }
-    }
     for (i, m) in svc.management.iter().enumerate() {
         let ports = Iv::of_ports(m.ports);
         for from in &m.from {
