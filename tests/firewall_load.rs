@@ -3,10 +3,10 @@
 //!
 //! For a directory of rulesets (`nftables/**/*.nft` with their `.json` twins), in a throwaway
 //! network namespace: load the text form, load it again over itself, read the table back with
-//! `nft -j list ruleset` (ward's table is all there is); flush; the same with the JSON form; the two read-backs must be
-//! equal (handles aside). The directories are `generated-fixtures/<example>/nftables/` for every
-//! example (the reviewed bytes themselves), and test policies (one with a hostile policy name)
-//! generated through the library.
+//! `nft -j list ruleset` (ward's table is all there is); flush; the same with the JSON form; the two
+//! read-backs must be equal (handles aside). The directories are
+//! `generated-fixtures/<example>/nftables/` for every example (the reviewed bytes themselves), and
+//! test policies (one with a hostile policy name) generated through the library.
 //!
 //! Revocation: loading a ruleset without a flow over one with it must remove the flow's
 //! element (no stale element, as `flush table` would leave), in either form; and a file with

@@ -83,14 +83,14 @@
 //! Rules per chain are bounded by constants (hosts: 17 in input and 11 in output in `firewall
 //! ports` mode, 14 and 10 in `firewall host` mode; gateway: at most 28 in forward per family);
 //! flows are elements of concatenated sets, one per family and protocol (`ipv4_addr .
-//! inet_service`, `ipv4_addr . ipv4_addr . inet_service`, IPv6 likewise). Host sets are interval sets
-//! (`flags interval`, networks as prefixes, port ranges). The gateway's big sets (`flows*`,
-//! `owned*`) are split: elements whose addresses are whole networks and whose port is one port
-//! go into up to four exact-match sets per family and protocol, one per combination of prefix
-//! lengths, matched with masks (`ip saddr & 255.255.255.248 . ip daddr & ... . tcp dport`), the
-//! rest into the interval set. The kernel loads an exact-match (hash) element several times
-//! faster than an element of a concatenated interval set (about 1-4 us against 10 us for
-//! IPv4 and 35 us for IPv6 on nft 1.0.6).
+//! inet_service`, `ipv4_addr . ipv4_addr . inet_service`, IPv6 likewise). Host sets are interval
+//! sets (`flags interval`, networks as prefixes, port ranges). The gateway's big sets (`flows*`,
+//! `owned*`) are split: elements whose addresses are whole networks and whose port is one port go
+//! into up to four exact-match sets per family and protocol, one per combination of prefix lengths,
+//! matched with masks (`ip saddr & 255.255.255.248 . ip daddr & ... . tcp dport`), the rest into
+//! the interval set. The kernel loads an exact-match (hash) element several times faster than an
+//! element of a concatenated interval set (about 1-4 us against 10 us for IPv4 and 35 us for IPv6
+//! on nft 1.0.6).
 //!
 //! Elements are made disjoint (the kernel rejects overlaps) by [`interval::disjoint`]. The
 //! `peers`/`nets` sets hold the union of all policy networks with adjacent networks merged:

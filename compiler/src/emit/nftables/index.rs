@@ -504,6 +504,7 @@ impl PolicyNets {
 
     /// `service a`, `services a, b, c`, or `1200 policy networks: a, b, ...` for the networks
     /// `start..end`; O(1) whatever their number.
+    ///
     /// `name` gives a service's sanitised name, so the comment needs no sanitising of its own.
     fn comment<'n>(
         &self,
