@@ -118,11 +118,7 @@ fn stage_changed(jobs: &[(&PathBuf, &Artifact)]) -> (Vec<(PathBuf, PathBuf)>, Op
         let written = target
             .parent()
             .map_or(Ok(()), fs::create_dir_all)
-            .and_then(|()| {
-                let mut file = fs::File::create(&temp)?;
-                file.write_all(artifact.contents.as_bytes())?;
-                file.sync_all()
-            });
+            .and_then(|()| write_synced(&temp, artifact.contents.as_bytes()));
         if let Err(e) = written {
             let _ = fs::remove_file(&temp);
             return (staged, Some(e));
@@ -130,6 +126,13 @@ fn stage_changed(jobs: &[(&PathBuf, &Artifact)]) -> (Vec<(PathBuf, PathBuf)>, Op
         staged.push((temp, (*target).clone()));
     }
     (staged, None)
+}
+
+/// Writes `bytes` to a new file at `path` and flushes it to disk.
+fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 /// Flushes a directory, so that the renames in it survive a crash.
@@ -160,12 +163,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let temp = temp_sibling(path);
-    let result = (|| {
-        let mut file = fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&temp, path)
-    })();
+    let result = write_synced(&temp, bytes).and_then(|()| fs::rename(&temp, path));
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
